@@ -1,0 +1,109 @@
+"Stage 3 (training) tests: properties, planted clusters, determinism, resume, bad input. Whole file < ~2 min."
+import json
+import numpy as np, pandas as pd, pytest, torch
+import torch.nn.functional as F
+from wordscrunch.data import WordscrunchError
+from wordscrunch.init import sample_sphere, repel, sphere_stats
+from wordscrunch import train as T
+
+G = T.synthetic_graph(seed=0)
+
+def purity(E, labels, k=5):
+    from sklearn.cluster import KMeans
+    p = KMeans(k, n_init=10, random_state=0).fit(np.asarray(E)).labels_
+    return sum(np.bincount(labels[p == c]).max() for c in np.unique(p)) / len(labels)
+
+def small(**kw):
+    base = dict(graph=G, dim=32, epochs=6, batch_size=64, eval_fn=None, select="last", progress=False)
+    return T.train(**{**base, **kw})
+
+@pytest.mark.parametrize("seed", range(40))
+def test_gated_update_property(seed):
+    g = torch.Generator().manual_seed(seed)
+    B, d = 128, 24
+    e = F.normalize(torch.randn(B, d, generator=g), dim=1)
+    c = F.normalize(torch.randn(B, d, generator=g), dim=1) * torch.rand(B, 1, generator=g)
+    m = T.GatedUpdate(d, hidden=16)
+    with torch.no_grad():
+        for p in m.parameters(): p.normal_(0, 1, generator=g)      # arbitrary, large MLP outputs and gates
+        e2 = m(e, c, torch.rand(B, generator=g))
+        assert ((c - e) * (e2 - e)).sum(1).min() >= -1e-6
+        assert torch.allclose(e2.norm(dim=1), torch.ones(B), atol=1e-5)
+
+def test_updates_during_training_satisfy_property():
+    "Every gated update made by train() moves toward its context."
+    gaps, orig = [], T.GatedUpdate.forward
+    def spy(self, e, c, A):
+        e2 = orig(self, e, c, A); gaps.append(((c - e) * (e2 - e)).sum(1).min().item()); return e2
+    T.GatedUpdate.forward = spy
+    try: small(mode="gated", epochs=3, agg="per-description")
+    finally: T.GatedUpdate.forward = orig
+    assert gaps and min(gaps) >= -1e-6
+
+@pytest.mark.parametrize("mode", ["gated", "no-gate", "direct", "propagation", "uniform"])
+def test_unit_norm(mode):
+    r = small(mode=mode, epochs=3)
+    assert torch.allclose(r.E.norm(dim=1), torch.ones(len(r.E)), atol=1e-5)
+
+@pytest.mark.parametrize("mode,agg", [("gated", "mean"), ("propagation", "mean"), ("direct", "per-description")])
+def test_planted_clusters(mode, agg):
+    init = sample_sphere(G.n_vocab, 32, seed=0)
+    assert purity(init, G.labels) < 0.5
+    r = small(mode=mode, agg=agg, epochs=8)
+    assert purity(r.E, G.labels) >= 0.9
+
+def test_same_seed_same_vectors():
+    for mode in ["gated", "direct"]:
+        a, b = small(mode=mode, seed=3), small(mode=mode, seed=3)
+        assert torch.equal(a.E, b.E)
+    assert not torch.equal(small(seed=3).E, small(seed=4).E)
+
+@pytest.mark.parametrize("mode", ["gated", "direct"])
+def test_resume_after_kill(tmp_path, mode):
+    ev = lambda E: {"dev_mean": float(E[:5, 0].sum())}
+    full = small(mode=mode, out=tmp_path/"a", epochs=5, eval_fn=ev, select="best", agg="per-description")
+    def killer(E):
+        killer.n += 1
+        if killer.n == 4: raise KeyboardInterrupt   # killed during epoch 3's bookkeeping (epoch 0 is evaluated too)
+        return ev(E)
+    killer.n = 0
+    with pytest.raises(KeyboardInterrupt):
+        small(mode=mode, out=tmp_path/"b", epochs=5, eval_fn=killer, select="best", agg="per-description")
+    done = sorted(p.name for p in (tmp_path/"b"/"checkpoints").glob("epoch-*.json"))
+    assert done[-1] == "epoch-002.json"
+    res = small(mode=mode, out=tmp_path/"b", epochs=5, eval_fn=ev, select="best", agg="per-description")
+    assert torch.equal(full.E, res.E) and full.epoch == res.epoch
+    h = json.loads((tmp_path/"b"/"history.json").read_text())
+    assert [x["epoch"] for x in h["history"]] == list(range(6))
+
+def test_outputs(tmp_path):
+    r = small(out=tmp_path, epochs=3)
+    from safetensors.torch import load_file
+    E = load_file(str(tmp_path/"vectors.safetensors"))["embeddings"]
+    assert E.shape == (G.n_vocab, 32) and E.dtype == torch.float32 and torch.equal(E, r.E)
+    kv = T.load_vectors(tmp_path/"vectors.txt")
+    assert kv.index_to_key == G.words and np.allclose(kv.vectors, E.numpy(), atol=1e-5)
+    assert (tmp_path/"snapshots"/"epoch-000.safetensors").exists() and (tmp_path/"snapshots"/"epoch-003.safetensors").exists()
+    with pytest.raises(WordscrunchError, match="other settings"):
+        small(out=tmp_path, epochs=3, tau=0.5)
+
+def test_bad_input():
+    with pytest.raises(WordscrunchError, match="unknown mode"): small(mode="nope")
+    with pytest.raises(WordscrunchError, match="unknown aggregation"): small(agg="nope")
+    with pytest.raises(WordscrunchError, match="needs a run folder or a graph"): T.train()
+    df = pd.DataFrame({"word_id": [0], "desc_id": [0], "ctx_ids": [np.array([1, 2], np.int32)],
+                       "weights": [np.array([1.0], np.float32)], "strength": [0.5]})
+    vocab = pd.DataFrame({"id": [0, 1, 2], "word": ["a", "b", "c"], "count": [1, 1, 1]})
+    with pytest.raises(WordscrunchError, match="desc_id 0 has 2 ctx_ids but 1 weights"): T.graph_from_attention(df, vocab)
+    with pytest.raises(WordscrunchError, match="columns"): T.graph_from_attention(df.drop(columns="strength"), vocab)
+    with pytest.raises(WordscrunchError, match="vocab.parquet is missing"): T.graph_from_run("/nonexistent/run")
+
+def test_dev_split_disjoint_halves():
+    P = T.dev_test_pairs(0)
+    for _, g in P.groupby("dataset"):
+        d, t = g[g.split == "dev"], g[g.split == "test"]
+        assert abs(len(d) - len(t)) <= 1 and not set(d.index) & set(t.index)
+
+def test_repel_raises_min_angle():
+    E = sample_sphere(600, 20, seed=0); R = repel(E, steps=5, seed=0)
+    assert sphere_stats(R)["min_angle"] > sphere_stats(E)["min_angle"]
