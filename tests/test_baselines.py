@@ -1,0 +1,61 @@
+"Stage 4 (wordscrunch.baselines): every baseline written, loadable, recorded in config.json, cached, seeded."
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+
+from wordscrunch.data import WordscrunchError, read_config
+from wordscrunch.baselines import (BASELINES, build_baselines, hypersphere, run_descriptions, run_sentences,
+                                   run_vocab, toy_run, train_word2vec, tune_word2vec)
+
+GRID = ({"window": 5, "epochs": 5, "min_count": 1}, {"window": 10, "epochs": 5, "min_count": 2})
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    run = toy_run(tmp_path_factory.mktemp("runs")/"toy", n_extra=150)
+    return run, build_baselines(run, dim=32, grid=GRID, progress=False)
+
+
+def test_all_written_and_loadable(built):
+    run, paths = built
+    assert sorted(paths) == sorted(BASELINES)
+    vocab = set(run_vocab(run).word)
+    heads = set(run_descriptions(run).word)
+    kvs = {n: KeyedVectors.load_word2vec_format(str(p)) for n, p in paths.items()}
+    assert set(kvs["hypersphere"].index_to_key) == vocab == set(kvs["bert-static"].index_to_key)
+    assert set(kvs["bert-contextual"].index_to_key) == heads          # headwords only
+    assert kvs["hypersphere"].vector_size == kvs["word2vec-sg"].vector_size == 32
+    assert np.allclose(np.linalg.norm(kvs["hypersphere"].vectors, axis=1), 1, atol=1e-5)
+    assert kvs["glove-6b-50d"].vector_size == 50 and "king" in kvs["glove-6b-50d"].key_to_index
+    assert set(kvs["word2vec-sg"].index_to_key) <= vocab | heads
+
+
+def test_config_and_cache(built):
+    run, paths = built
+    cfg = read_config(run)["baselines"]
+    assert set(cfg) == set(BASELINES)
+    assert cfg["word2vec-sg"]["chosen"] in [dict(g) for g in GRID]        # tuned on dev halves
+    assert cfg["word2vec-sg"]["settings"]["sg"] == 1 and cfg["word2vec-cbow"]["settings"]["sg"] == 0
+    stamp = {n: p.stat().st_mtime_ns for n, p in paths.items()}
+    build_baselines(run, dim=32, grid=GRID, progress=False)
+    assert {n: p.stat().st_mtime_ns for n, p in paths.items()} == stamp    # nothing rebuilt
+    build_baselines(run, which=["hypersphere"], dim=32, seed=1, grid=GRID, progress=False)  # new settings: rebuilt
+    assert paths["hypersphere"].stat().st_mtime_ns != stamp["hypersphere"]
+    assert read_config(run)["baselines"]["hypersphere"]["settings"]["seed"] == 1
+
+
+def test_seeded(built):
+    run, _ = built
+    s = run_sentences(run)
+    a, b = train_word2vec(s, dim=16, epochs=2, seed=3), train_word2vec(s, dim=16, epochs=2, seed=3)
+    assert np.array_equal(a.vectors, b.vectors)
+    assert np.array_equal(hypersphere(50, 8, seed=2), hypersphere(50, 8, seed=2))
+    best, table, kv = tune_word2vec(s, grid=GRID, dim=16, progress=False)
+    assert len(table) == len(GRID) and best in [dict(g) for g in GRID]
+
+
+def test_bad_input(tmp_path, built):
+    with pytest.raises(WordscrunchError, match="wordscrunch prepare"):
+        build_baselines(tmp_path/"empty")
+    with pytest.raises(WordscrunchError, match="unknown baseline"):
+        build_baselines(built[0], which=["elmo"])

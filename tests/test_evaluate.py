@@ -1,0 +1,133 @@
+"Stage 5 (wordscrunch.evaluate): same numbers as gensim, shared-vocabulary fairness, 3CosMul, report files."
+import json, math
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+from gensim.test.utils import datapath
+
+from wordscrunch.data import RunFolder, WordscrunchError
+
+pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")
+from wordscrunch.evaluate import (analogy_answers, dev_test_pairs, evaluate_run, evaluate_vectors, read_analogies,
+                                  read_pairs, restrict_kv, shared_vocab, toy_kv, word_pairs_score, write_report)
+
+
+@pytest.fixture(scope="module")
+def toy_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("vec")/"toy.txt"
+    toy_kv(seed=0).save_word2vec_format(str(path), binary=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def metrics(toy_file):
+    return evaluate_vectors({"toy": toy_file}, progress=False)
+
+
+def test_same_numbers_as_gensim(toy_file, metrics):
+    "evaluate_vectors on a gensim-written word2vec file gives exactly gensim's own evaluation."
+    kv = KeyedVectors.load_word2vec_format(str(toy_file), binary=False)
+    m = metrics["models"]["toy"]
+    score, sections = kv.evaluate_word_analogies(datapath("questions-words.txt"))
+    total = sections[-1]
+    assert m["analogy"]["accuracy"] == pytest.approx(score, abs=1e-12)
+    assert m["analogy"]["covered"] == len(total["correct"]) + len(total["incorrect"])
+    assert m["analogy"]["correct"] == len(total["correct"])
+    assert m["analogy"]["total"] == 19544
+    for s in sections[:-1]:
+        n = len(s["correct"]) + len(s["incorrect"])
+        assert m["analogy"]["sections"][s["section"]]["covered"] == n
+        if n: assert m["analogy"]["sections"][s["section"]]["accuracy"] == pytest.approx(len(s["correct"]) / n)
+    sem = [s for s in sections[:5]]
+    n_sem = sum(len(s["correct"]) + len(s["incorrect"]) for s in sem)
+    assert m["analogy"]["semantic"] == pytest.approx(sum(len(s["correct"]) for s in sem) / n_sem)
+    for name, f in (("ws353", "wordsim353.tsv"), ("simlex", "simlex999.txt")):
+        pearson, spearman, oov = kv.evaluate_word_pairs(datapath(f))
+        assert m[name]["spearman"] == pytest.approx(spearman[0], abs=1e-12)
+        assert m[name]["pearson"] == pytest.approx(pearson[0], abs=1e-12)
+        assert m[name]["oov"] == pytest.approx(oov / 100, abs=1e-12)
+
+
+def test_3cosmul_matches_gensim():
+    "The vectorised 3CosMul gives gensim's most_similar_cosmul answer for every covered question (small vocabulary)."
+    kv = toy_kv(dim=20, drop=0.3, seed=3)
+    q = read_analogies()
+    pred, exp = analogy_answers(kv, q, "mul", eps=1e-6)
+    rows = np.flatnonzero(exp >= 0)
+    assert len(rows) > 1000
+    for i in rows[::10]:
+        r = q.iloc[i]
+        want = kv.most_similar_cosmul(positive=[r.b.lower(), r.c.lower()], negative=[r.a.lower()], topn=1)[0][0]
+        assert kv.index_to_key[pred[i]] == want
+
+
+def test_shared_vocabulary(toy_file):
+    big = KeyedVectors.load_word2vec_format(str(toy_file))
+    small = restrict_kv(toy_kv(seed=1), big.index_to_key[::2])
+    common = shared_vocab({"big": big, "small": small})
+    assert common == set(big.index_to_key) & set(small.index_to_key)
+    m = evaluate_vectors({"big": big, "small": small}, progress=False, cosmul=False)
+    assert m["info"]["shared_vocab_size"] == len(common)
+    sb, ss = m["shared"]["big"], m["shared"]["small"]
+    assert sb["vocab_size"] == ss["vocab_size"] == len(common)
+    assert sb["analogy"]["covered"] == ss["analogy"]["covered"] < m["models"]["big"]["analogy"]["covered"]
+    for b in ("ws353", "simlex"):
+        assert sb[b]["oov"] == ss[b]["oov"]
+    assert sb["clustering"]["n_words"] == ss["clustering"]["n_words"]
+    # the shared score is the score of the restricted vectors
+    direct = word_pairs_score(restrict_kv(big, common), "simlex")
+    assert sb["simlex"]["spearman"] == pytest.approx(direct["spearman"])
+
+
+def test_metrics_shape(metrics):
+    assert {"models", "shared"} <= set(metrics)
+    m = metrics["models"]["toy"]
+    assert {"accuracy", "semantic", "syntactic", "covered", "total", "3cosmul"} <= set(m["analogy"])
+    assert {"spearman", "oov", "dev", "test"} <= set(m["ws353"]) and {"spearman", "oov"} <= set(m["simlex"])
+    assert {"purity", "nmi"} <= set(m["clustering"])
+    for x in (m["analogy"]["accuracy"], m["analogy"]["3cosmul"]["accuracy"], m["ws353"]["oov"], m["simlex"]["oov"],
+              m["clustering"]["purity"]):
+        assert 0 <= x <= 1                                   # fractions, not percents
+    json.dumps(metrics)                                      # JSON-serialisable
+
+
+def test_dev_test_halves():
+    h = dev_test_pairs(0)
+    for name, n in (("ws353", 353), ("simlex", 999)):
+        d, t = h[name]["dev"], h[name]["test"]
+        assert len(d) + len(t) == n == len(read_pairs(name))
+        assert not set(zip(d.w1, d.w2)) & set(zip(t.w1, t.w2))
+    assert h["ws353"]["dev"].equals(dev_test_pairs(0)["ws353"]["dev"])
+    assert not h["ws353"]["dev"].equals(dev_test_pairs(1)["ws353"]["dev"])
+
+
+def test_report_and_run(tmp_path, toy_file, metrics):
+    p = write_report(metrics, tmp_path/"rep")
+    text = p.read_text()
+    assert "## Models on their own coverage" in text and "## Shared vocabulary" in text
+    assert (tmp_path/"rep"/"metrics.json").exists() and (tmp_path/"rep"/"metrics.csv").exists()
+    assert (tmp_path/"rep"/"figures"/"heatmaps.png").stat().st_size > 1000
+    assert json.loads((tmp_path/"rep"/"metrics.json").read_text())["models"]["toy"]["ws353"] == metrics["models"]["toy"]["ws353"]
+    # a run folder: wordscrunch + a baseline + an ablation
+    run = RunFolder(tmp_path/"run")
+    kv = KeyedVectors.load_word2vec_format(str(toy_file))
+    small = restrict_kv(kv, kv.index_to_key[:800])
+    run.ensure(); small.save_word2vec_format(str(run.vectors_txt))
+    (run.baselines).mkdir(); small.save_word2vec_format(str(run.baselines/"hypersphere.txt"))
+    (run.ablations/"gated").mkdir(parents=True); small.save_word2vec_format(str(run.ablations/"gated"/"vectors.txt"))
+    m = evaluate_run(run, progress=False, cosmul=False)
+    assert set(m["models"]) == {"wordscrunch", "hypersphere", "gated"}
+    assert "## Ablations" in run.report.read_text()
+
+
+def test_bad_input(tmp_path):
+    with pytest.raises(WordscrunchError, match="not found"):
+        evaluate_vectors({"x": tmp_path/"missing.txt"}, progress=False)
+    bad = tmp_path/"bad.txt"; bad.write_text("this is not\na word2vec file\n")
+    with pytest.raises(WordscrunchError, match="word2vec"):
+        evaluate_vectors({"x": bad}, progress=False)
+    with pytest.raises(WordscrunchError, match="no vectors"):
+        evaluate_run(tmp_path)
+    with pytest.raises(WordscrunchError, match="no vectors given"):
+        evaluate_vectors({}, progress=False)
