@@ -90,14 +90,7 @@ def main():
     try:
         sample_gloss_file(tmp/"sample.txt.gz", args.n, args.seed)
         run = data.RunFolder(tmp/"run")
-        if hasattr(data, "prepare"):
-            data.prepare(tmp/"sample.txt.gz", run.root, min_count=1, verbose=False)
-        else:                                                   # before stage 0 existed
-            from wordscrunch.attention import toy_run
-            g = {}
-            for l in gzip.open(tmp/"sample.txt.gz", "rt"):
-                w, gs = l.rstrip("\n").split("\t", 1); g[w] = gs.split(" | ")
-            toy_run(run.root, g)
+        data.prepare(tmp/"sample.txt.gz", run.root, min_count=1, verbose=False)
         desc, vocab = pd.read_parquet(run.descriptions), pd.read_parquet(run.vocab)
         N = len(desc)
         ntok = np.mean([len(data.word_tokens(t)) for t in desc.text])

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import wordscrunch.attention as att
-from wordscrunch.attention import (extract, load_attention, load_model, toy_run, word_spans, build_input,
+from wordscrunch.attention import (extract, load_attention, load_model, run_from_glosses, word_spans, build_input,
                                    list_attention)
 from wordscrunch.data import WordscrunchError, lemma, word_tokens, write_parquet
 
@@ -34,7 +34,7 @@ def tm():
 
 @pytest.fixture
 def run(tmp_path):
-    return toy_run(tmp_path/"run", GLOSSES)
+    return run_from_glosses(tmp_path/"run", GLOSSES)
 
 
 def frames_identical(a, b):
@@ -158,9 +158,9 @@ def test_other_settings_not_reused(run, tm, tmp_path):
 
 
 def test_resume_identical(tmp_path, tm, monkeypatch):
-    clean = toy_run(tmp_path/"clean", GLOSSES)
+    clean = run_from_glosses(tmp_path/"clean", GLOSSES)
     ref = load_attention(clean, extract(clean, model=tm, chunk_size=2, batch_size=2, progress=False))
-    run = toy_run(tmp_path/"killed", GLOSSES)
+    run = run_from_glosses(tmp_path/"killed", GLOSSES)
     real, calls = att._write_shard, []
     def dying(folder, chunk, *a, **k):
         if len(calls) == 2: raise KeyboardInterrupt("simulated kill")
@@ -187,17 +187,17 @@ def test_shards_and_one_pass_poolings(tmp_path, tm):
     n_fwd = []
     h = tm[1].register_forward_hook(lambda *a: n_fwd.append(1))
     try:
-        whole = toy_run(tmp_path/"whole", GLOSSES)
+        whole = run_from_glosses(tmp_path/"whole", GLOSSES)
         k_all = extract(whole, model=tm, chunk_size=3, progress=False)
         k_last = extract(whole, model=tm, layers="last", chunk_size=3, progress=False)
         one = len(n_fwd) // 2
-        both = toy_run(tmp_path/"both", GLOSSES); n_fwd.clear()
+        both = run_from_glosses(tmp_path/"both", GLOSSES); n_fwd.clear()
         keys = extract(both, model=tm, poolings=[("all", "mean"), ("last", "mean")], chunk_size=3, progress=False)
         assert len(n_fwd) == one and keys == [k_all, k_last]   # one forward pass for both poolings
     finally:
         h.remove()
     for k in keys: frames_identical(load_attention(both, k), load_attention(whole, k))
-    split = toy_run(tmp_path/"split", GLOSSES)
+    split = run_from_glosses(tmp_path/"split", GLOSSES)
     extract(split, model=tm, chunk_size=3, shard=(1, 2), progress=False)
     with pytest.raises(WordscrunchError, match="incomplete"):
         load_attention(split)

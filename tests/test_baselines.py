@@ -3,24 +3,24 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from wordscrunch.data import WordscrunchError, read_config
-from wordscrunch.baselines import (BASELINES, build_baselines, hypersphere, run_descriptions, run_sentences,
-                                   run_vocab, toy_run, train_word2vec, tune_word2vec)
+from wordscrunch.data import WordscrunchError, load_descriptions, load_vocab, read_config, w2v_sentences
+from wordscrunch.baselines import (BASELINES, build_baselines, hypersphere, oewn_toy_run, train_word2vec,
+                                   tune_word2vec)
 
 GRID = ({"window": 5, "epochs": 5, "min_count": 1}, {"window": 10, "epochs": 5, "min_count": 2})
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    run = toy_run(tmp_path_factory.mktemp("runs")/"toy", n_extra=150)
+    run = oewn_toy_run(tmp_path_factory.mktemp("runs")/"toy", n_extra=150)
     return run, build_baselines(run, dim=32, grid=GRID, progress=False)
 
 
 def test_all_written_and_loadable(built):
     run, paths = built
     assert sorted(paths) == sorted(BASELINES)
-    vocab = set(run_vocab(run).word)
-    heads = set(run_descriptions(run).word)
+    vocab = set(load_vocab(run).word)
+    heads = set(load_descriptions(run).word)
     kvs = {n: KeyedVectors.load_word2vec_format(str(p)) for n, p in paths.items()}
     assert set(kvs["hypersphere"].index_to_key) == vocab == set(kvs["bert-static"].index_to_key)
     assert set(kvs["bert-contextual"].index_to_key) == heads          # headwords only
@@ -46,7 +46,7 @@ def test_config_and_cache(built):
 
 def test_seeded(built):
     run, _ = built
-    s = run_sentences(run)
+    s = w2v_sentences(run)
     a, b = train_word2vec(s, dim=16, epochs=2, seed=3), train_word2vec(s, dim=16, epochs=2, seed=3)
     assert np.array_equal(a.vectors, b.vectors)
     assert np.array_equal(hypersphere(50, 8, seed=2), hypersphere(50, 8, seed=2))

@@ -14,33 +14,24 @@ import pyarrow.parquet as pq
 import torch
 from tqdm.auto import tqdm
 
-from .data import (RunFolder, WordscrunchError, STOPWORDS, atomic_path, lemma, read_config, sha256_file,
-                              sha256_text, update_config, word_tokens, write_json)
+from .data import (RunFolder, WordscrunchError, STOPWORDS, _WORD_RE, atomic_path, build_vocab, lemma,
+                              read_config, sha256_file, sha256_text, update_config, word_tokens, write_json,
+                              write_parquet)
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'DEFAULT_TEMPLATE', 'KEY_FIELDS', 'toy_run', 'default_model_path', 'load_model', 'model_identity',
-           'word_spans', 'check_template', 'build_input', 'plan_description', 'parse_layers', 'pool_rows',
-           'batch_weights', 'data_hash', 'attention_key', 'extract', 'list_attention', 'select_attention',
+__all__ = ['DEFAULT_MODEL', 'DEFAULT_TEMPLATE', 'KEY_FIELDS', 'run_from_glosses', 'default_model_path', 'load_model',
+           'model_identity', 'word_spans', 'check_template', 'build_input', 'plan_description', 'parse_layers',
+           'pool_rows', 'batch_weights', 'data_hash', 'attention_key', 'extract', 'list_attention', 'select_attention',
            'load_attention']
 
 # %% ../nbs/01_attention.ipynb #698e0675
-def toy_run(root, glosses, source="toy", min_count=1):
+def run_from_glosses(root, glosses, source="toy", min_count=1):
     "Write a small run folder (descriptions.parquet + vocab.parquet, contract schema) from `{word: [gloss, ...]}`."
-    from collections import Counter
     run = RunFolder(root).ensure()
     rows = [(w.lower(), t, source, f"{source}:{w.lower()}:{i}") for w, ts in glosses.items() for i, t in enumerate(ts)]
     desc = pd.DataFrame(rows, columns=["word", "text", "source", "orig"])
     desc.insert(0, "desc_id", np.arange(len(desc), dtype=np.int64))
-    n_desc = Counter(desc.word)
-    count = Counter(n_desc)
-    for t in desc.text: count.update(l for l in map(lemma, word_tokens(t)) if l not in STOPWORDS)
-    words = sorted((w for w, c in count.items() if w in n_desc or c >= min_count), key=lambda w: (-count[w], w))
-    vocab = pd.DataFrame({"id": np.arange(len(words), dtype=np.int32), "word": words,
-                          "count": np.array([count[w] for w in words], dtype=np.int64),
-                          "is_headword": [w in n_desc for w in words],
-                          "n_desc": np.array([n_desc.get(w, 0) for w in words], dtype=np.int32)})
-    from wordscrunch.data import write_parquet
-    write_parquet(desc, run.descriptions); write_parquet(vocab, run.vocab)
+    write_parquet(desc, run.descriptions); write_parquet(build_vocab(desc, min_count=min_count), run.vocab)
     return run
 
 # %% ../nbs/01_attention.ipynb #753c25f2
@@ -73,8 +64,8 @@ def _resolve_device(device="cpu", dtype=None):
         dtype = getattr(torch, dtype)
     return device, dtype
 
-def load_model(name_or_path=None, device="cpu", dtype=None):
-    "Load `(tokenizer, model)`: a fast tokenizer and an encoder with eager attention, in eval mode on `device`."
+def load_model(name_or_path=None, device="cpu", dtype=None, attn_implementation="eager"):
+    "Load `(tokenizer, model)`: a fast tokenizer and an encoder (eager attention unless told), in eval mode on `device`."
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -84,7 +75,7 @@ def load_model(name_or_path=None, device="cpu", dtype=None):
     hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
     try:
         tok = AutoTokenizer.from_pretrained(name_or_path, use_fast=True)
-        model = AutoModel.from_pretrained(name_or_path, attn_implementation="eager")
+        model = AutoModel.from_pretrained(name_or_path, attn_implementation=attn_implementation)
     except Exception as e:
         why = (str(e).strip().splitlines() or [type(e).__name__])[0][:150]
         raise WordscrunchError(f"cannot load model {name_or_path!r} ({why}): {_HINT}") from None
@@ -115,7 +106,6 @@ def model_identity(model, name_or_path=None):
 
 # %% ../nbs/01_attention.ipynb #e3c8d8f3
 DEFAULT_TEMPLATE = "{word}: {description}"
-_WORD_RE = re.compile(r"[^\W\d_]+")   # the same pattern as wordscrunch.data.word_tokens
 
 def word_spans(text):
     "`(start, end, token)` for each word token of `text`: the tokens of `word_tokens(text)` with their char spans."

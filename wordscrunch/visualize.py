@@ -11,19 +11,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .data import RunFolder, WordscrunchError, atomic_path, write_parquet, write_json
+from .data import RunFolder, WordscrunchError, _as_run, atomic_path, write_parquet, write_json
+from .evaluate import gold_categories, similarity_matrix
 
 _log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['FAKE_GROUPS', 'HAND_LISTS', 'save_png', 'fake_run', 'gold_categories', 'load_snapshots', 'project_2d',
-           'plot_snapshots', 'load_history', 'plot_curves', 'similarity_matrix', 'plot_matrices',
-           'plot_similarity_heatmaps', 'read_some_vectors', 'save_figures']
+__all__ = ['FAKE_GROUPS', 'HAND_LISTS', 'PLOT_ROLES', 'save_png', 'fake_run', 'category_labels', 'load_snapshots', 'project_2d',
+           'plot_snapshots', 'load_history', 'plot_curves', 'plot_matrices', 'plot_similarity_heatmaps',
+           'read_some_vectors', 'save_figures']
 
 # %% ../nbs/06_visualize.ipynb #312d20c2
-def _as_run(run):
-    return run if isinstance(run, RunFolder) else RunFolder(run)
-
 def save_png(fig, path, dpi=120):
     "Write `fig` to `path` as a PNG, atomically; return the path."
     path = Path(path)
@@ -78,26 +76,12 @@ HAND_LISTS = {
     "colour": "red blue green yellow black white brown purple orange pink gray grey violet".split(),
 }
 
-def gold_categories(vocab=None, extra=HAND_LISTS):
-    "Map word -> gold category (capital, country, currency, family, US city, + `extra`), only words in `vocab` if given."
-    from gensim.test.utils import datapath
-    picks = {"capital-common-countries": {0: "capital", 1: "country", 2: "capital", 3: "country"},
-             "capital-world": {0: "capital", 1: "country", 2: "capital", 3: "country"},
-             "currency": {1: "currency", 3: "currency"}, "city-in-state": {0: "US city", 2: "US city"},
-             "family": {0: "family", 1: "family", 2: "family", 3: "family"}}
-    out, sec = {}, None
-    with open(datapath("questions-words.txt")) as f:
-        for line in f:
-            if line.startswith(":"): sec = line[1:].strip(); continue
-            for i, w in enumerate(line.lower().split()):
-                cat = picks.get(sec, {}).get(i)
-                if cat: out.setdefault(w, cat)
-    for cat, ws in (extra or {}).items():
-        for w in ws: out.setdefault(w, cat)
-    if vocab is not None:
-        vocab = set(vocab)
-        out = {w: c for w, c in out.items() if w in vocab}
-    return out
+PLOT_ROLES = {"capital-common-countries": ("capital", "country") * 2, "capital-world": ("capital", "country") * 2,
+              "currency": (None, "currency") * 2, "city-in-state": ("US city", None) * 2, "family": ("family",) * 4}
+
+def category_labels(vocab=None, extra=HAND_LISTS):
+    "Map word -> plot category (capital, country, currency, family, US city, + `extra`), only words in `vocab` if given."
+    return gold_categories(vocab, roles=PLOT_ROLES, extra=extra, ambiguous="first")
 
 # %% ../nbs/06_visualize.ipynb #7730e6bf
 _SNAP_RE = re.compile(r"epoch-(\d+)\.safetensors$")
@@ -164,7 +148,7 @@ def _pick_words(vocab, words, per_category, n_other, seed):
         cats = {w: "chosen" for w in words if w in index}
     else:
         cats, count = {}, {}
-        for w, c in sorted(gold_categories(index).items(), key=lambda wc: index[wc[0]]):  # most frequent first
+        for w, c in sorted(category_labels(index).items(), key=lambda wc: index[wc[0]]):  # most frequent first
             if count.get(c, 0) < per_category: cats[w] = c; count[c] = count.get(c, 0) + 1
     lab = np.array([index[w] for w in cats], dtype=np.int64)
     rest = np.setdiff1d(vocab["id"].to_numpy(), lab)
@@ -261,16 +245,6 @@ def plot_curves(run, ablations=True, path=None):
     return fig
 
 # %% ../nbs/06_visualize.ipynb #b38a5609
-def similarity_matrix(V, metric="cosine"):
-    "Pairwise 'cosine' similarity, 'distance' (Euclidean, unit vectors) or 'euclidean' (raw vectors) of the rows of `V`."
-    V = np.asarray(V, dtype=np.float64)
-    if metric == "euclidean": return np.sqrt(np.maximum(((V[:, None, :] - V[None, :, :]) ** 2).sum(-1), 0))
-    U = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
-    S = np.clip(U @ U.T, -1, 1)
-    if metric == "cosine": return S
-    if metric == "distance": return np.sqrt(np.maximum(2 - 2 * S, 0))
-    raise WordscrunchError(f"unknown metric {metric!r}: use 'cosine', 'distance' or 'euclidean'")
-
 def plot_matrices(mats, metric="cosine", title=None, annot=True, path=None, panel_size=3.8, cols=None):
     "Heatmap panels from `{name: (labels, square matrix)}`; colour scale for `metric` ('cosine', 'distance', 'euclidean')."
     import seaborn as sns
@@ -300,13 +274,8 @@ def plot_similarity_heatmaps(kvs, words=("king", "queen", "man", "woman", "apple
     words = list(words)
     mats = {}
     for name, kv in kvs.items():
-        have = [w for w in words if w in kv]
-        d = len(kv[have[0]]) if have else 1
-        V = np.stack([np.asarray(kv[w], dtype=np.float64) if w in kv else np.full(d, np.nan) for w in words])
-        M = similarity_matrix(np.nan_to_num(V), metric)
         miss = [w for w in words if w not in kv]
-        M[[words.index(w) for w in miss], :] = np.nan; M[:, [words.index(w) for w in miss]] = np.nan
-        mats[name + (f"\n(missing: {', '.join(miss)})" if miss else "")] = (words, M)
+        mats[name + (f"\n(missing: {', '.join(miss)})" if miss else "")] = (words, similarity_matrix(kv, metric, words))
     return plot_matrices(mats, metric=metric, annot=annot, path=path,
                          title={"cosine": "Cosine similarity", "distance": "Distance (unit vectors)"}.get(metric, "Euclidean distance"))
 
