@@ -20,8 +20,8 @@ from .init import init_embeddings
 # %% auto #0
 __all__ = ['AGGREGATIONS', 'MODES', 'DEFAULT_MODE', 'DescGraph', 'graph_from_attention', 'graph_from_run', 'synthetic_graph',
            'Examples', 'make_examples', 'contexts', 'sphere_step', 'raw_step', 'GatedUpdate', 'infonce', 'sgns',
-           'collapse_stats', 'center_rows', 'dev_test_pairs', 'make_dev_eval', 'save_word2vec', 'load_vectors',
-           'TrainResult', 'train']
+           'collapse_stats', 'center_rows', 'remove_top_pcs', 'dev_test_pairs', 'make_dev_eval', 'save_word2vec',
+           'load_vectors', 'TrainResult', 'train']
 
 # %% ../nbs/03_train.ipynb #7ba12fbb
 @dataclass
@@ -185,10 +185,15 @@ class GatedUpdate(nn.Module):
         return sphere_step(e, c, t + self.mlp(x), g)
 
 # %% ../nbs/03_train.ipynb #422b638d
-def infonce(e, c, A, tau=0.1):
-    "A-weighted InfoNCE of rows `e` against their own contexts `c`, with the other rows' contexts as negatives."
-    logits = F.normalize(e, dim=1) @ F.normalize(c, dim=1).T / tau
-    nll = torch.logsumexp(logits, 1) - logits.diagonal()
+def infonce(e, c, A, tau=0.1, words=None, only_words=False):
+    "A-weighted InfoNCE of rows `e` against their own contexts `c`; negatives: the other rows' contexts and/or `words`."
+    e = F.normalize(e, dim=1)
+    logits = e @ F.normalize(c, dim=1).T / tau
+    pos = logits.diagonal()
+    if words is not None:                     # the other in-batch words' current vectors (own row masked)
+        lw = (e @ F.normalize(words, dim=1).T / tau).masked_fill(torch.eye(len(e), dtype=torch.bool), -math.inf)
+        logits = torch.cat([pos[:, None], lw], 1) if only_words else torch.cat([logits, lw], 1)
+    nll = torch.logsumexp(logits, 1) - pos
     return (A * nll).sum() / A.sum()
 
 def sgns(e, c, negs, A, tau=0.1):
@@ -214,6 +219,13 @@ def center_rows(E, weights=None):
     "Subtract the (weighted) mean row and renormalise every row."
     mu = E.mean(0) if weights is None else (weights[:, None] * E).sum(0) / weights.sum()
     return F.normalize(E - mu, dim=1)
+
+def remove_top_pcs(E, k):
+    "All-but-the-top (Mu & Viswanath 2018): project out the `k` top principal directions of the rows, renormalise."
+    if k <= 0: return E
+    _, vecs = torch.linalg.eigh((E.T @ E).double())            # d x d: cheap for any V; ascending eigenvalues
+    P = vecs[:, -k:].to(E.dtype)
+    return F.normalize(E - (E @ P) @ P.T, dim=1)
 
 # %% ../nbs/03_train.ipynb #2e5f4f75
 def _read_pairs(path):
@@ -310,7 +322,7 @@ def _save_ckpt(path, E, model, opt, gen, meta):
 
 # %% ../nbs/03_train.ipynb #ba367669
 MODES = ("gated", "no-gate", "direct", "propagation")
-DEFAULT_MODE = "gated"
+DEFAULT_MODE = "direct"         # best on the dev halves of the real demo run (see "Anti-collapse on real data" below)
 
 @dataclass
 class TrainResult:
@@ -327,12 +339,17 @@ def _batches(ex, gen, batch_size):
 def train(run=None, mode=DEFAULT_MODE, epochs=10, dim=300, seed=0, out=None, graph=None, agg="mean",
           weights="attention", batch_size=1024, lr=None, tau=0.1, loss="infonce", negatives=5, gate=0.5,
           hidden=64, center="unigram", repel_steps=0, eval_fn="dev", select="best", metric="dev_mean",
-          snapshots=(1, 2, 3, 5, 10, 20, 50), resume=True, threads=2, progress=True, key=None):
+          snapshots=(1, 2, 3, 5, 10, 20, 50), resume=True, threads=2, progress=True, key=None,
+          anchor=None, remove_pc=None, neg_source="contexts"):
     "Train word vectors on a run's attention graph (or a given `graph`); write vectors, history and checkpoints to `out`."
     if mode == "uniform": mode, weights = DEFAULT_MODE, "uniform"
     if mode not in MODES: raise WordscrunchError(f"unknown mode {mode!r}: use one of {MODES + ('uniform',)}")
     if loss not in ("infonce", "sgns"): raise WordscrunchError(f"unknown loss {loss!r}: use 'infonce' or 'sgns'")
     if center not in ("unigram", "mean", None): raise WordscrunchError(f"unknown center {center!r}: use 'unigram', 'mean' or None")
+    if neg_source not in ("contexts", "words", "both"): raise WordscrunchError(f"unknown neg_source {neg_source!r}: use 'contexts', 'words' or 'both'")
+    if anchor is None: anchor = 0.0 if mode == "direct" else 0.1      # PPR/APPNP restart toward each word's initial vector
+    if remove_pc is None: remove_pc = dim // 100                      # all-but-the-top's d/100 rule (0 below d=100)
+    if not 0 <= anchor < 1: raise WordscrunchError(f"anchor={anchor} outside [0, 1): use e.g. 0.1")
     run = None if run is None else (run if isinstance(run, RunFolder) else RunFolder(run))
     if graph is None:
         if run is None: raise WordscrunchError("train needs a run folder or a graph")
@@ -341,10 +358,11 @@ def train(run=None, mode=DEFAULT_MODE, epochs=10, dim=300, seed=0, out=None, gra
     if out is None and run is not None:
         out = run.root if (name == DEFAULT_MODE) else run.ablations/name
     out = None if out is None else Path(out)
-    if lr is None: lr = {"direct": 0.01}.get(mode, 1e-3)
+    if lr is None: lr = {"direct": 0.1}.get(mode, 1e-3)
     cfg = dict(mode=mode, name=name, dim=dim, seed=seed, agg=agg, weights=weights, batch_size=batch_size, lr=lr,
                tau=tau, loss=loss, negatives=negatives, gate=gate, hidden=hidden, center=center,
-               repel_steps=repel_steps, select=select, metric=metric, n_vocab=graph.n_vocab, n_desc=graph.n_desc)
+               repel_steps=repel_steps, select=select, metric=metric, n_vocab=graph.n_vocab, n_desc=graph.n_desc,
+               anchor=anchor, remove_pc=remove_pc, neg_source=neg_source)
     ex = make_examples(graph, agg, weights)
     if eval_fn == "dev": eval_fn = make_dev_eval(graph.words)
     cw = torch.as_tensor(graph.counts, dtype=torch.float32)
@@ -354,6 +372,7 @@ def train(run=None, mode=DEFAULT_MODE, epochs=10, dim=300, seed=0, out=None, gra
     torch.set_num_threads(threads); torch.use_deterministic_algorithms(True)
     try:
         E = init_embeddings(graph.n_vocab, dim, seed=seed, repel_steps=repel_steps)
+        E0 = E.clone() if anchor else None                              # each word's identity (its initial vector)
         torch.manual_seed(seed)
         model = GatedUpdate(dim, hidden, gate=(mode == "gated"), gate_init=gate) if mode in ("gated", "no-gate") else None
         if mode == "direct": E = nn.Parameter(E); opt = torch.optim.Adam([E], lr=lr)
@@ -402,24 +421,30 @@ def train(run=None, mode=DEFAULT_MODE, epochs=10, dim=300, seed=0, out=None, gra
                 widx = ex.word[rows]; A = ex.A[rows]
                 if mode == "direct":
                     c = contexts(E, ex, rows); e = F.embedding(widx, E)
-                    if loss == "infonce": L = infonce(e, c, A, tau)
+                    if anchor: c = (1 - anchor) * c + anchor * E0[widx]
+                    wneg = None if neg_source == "contexts" else E.detach()[widx]
+                    if loss == "infonce": L = infonce(e, c, A, tau, wneg, neg_source == "words")
                     else: L = sgns(e, c, F.embedding(torch.multinomial(neg_p, len(rows) * negatives, True, generator=gen).view(len(rows), negatives), E), A, tau)
                     opt.zero_grad(); L.backward(); opt.step()
                     with torch.no_grad(): E.data = F.normalize(E.data, dim=1)
                 else:
-                    with torch.no_grad(): c = contexts(src, ex, rows); e = E[widx]   # per-description: moves compound
+                    with torch.no_grad():
+                        c = contexts(src, ex, rows); e = E[widx]   # per-description: moves compound
+                        if anchor: c = (1 - anchor) * c + anchor * E0[widx]   # the anchored target c~ the step moves toward
+                    wneg = None if neg_source == "contexts" else src[widx]
                     if mode == "propagation":
                         with torch.no_grad():
                             e2 = F.normalize(e + gate * (c - e), dim=1); L = infonce(e2, c, A, tau)
                     else:
                         e2 = model(e, c, A)
-                        if loss == "infonce": L = infonce(e2, c, A, tau)
+                        if loss == "infonce": L = infonce(e2, c, A, tau, wneg, neg_source == "words")
                         else: L = sgns(e2, c, src[torch.multinomial(neg_p, len(rows) * negatives, True, generator=gen).view(len(rows), negatives)], A, tau)
                         opt.zero_grad(); L.backward(); opt.step()
                     E[widx] = e2.detach()
                 losses.append(L.item())
             with torch.no_grad():
                 if center: E.data = center_rows(E.data, cw if center == "unigram" else None)
+                if remove_pc: E.data = remove_top_pcs(E.data, remove_pc)
             h, Ed = record(epoch, losses, time.time() - t0); history.append(h)
             score = h.get(metric, float("nan")) if select == "best" else epoch
             if score is not None and not (isinstance(score, float) and math.isnan(score)) and score > best[0]:
