@@ -23,7 +23,7 @@ def main():
     graph, sents, src = None, None, ""
     if (run/"vocab.parquet").exists() and (run/"attention").exists():
         try:
-            graph = T.graph_from_run(run)
+            graph = T.graph_from_run(run, layers="all", heads="mean")
             import wordscrunch.data as D
             if hasattr(D, "w2v_sentences"): sents = D.w2v_sentences(run)
             else:
