@@ -23,7 +23,7 @@ __all__ = ['SEMANTIC_SECTIONS', 'PROBES', 'HEATMAP_WORDS', 'ABLATIONS', 'BENCHMA
 SEMANTIC_SECTIONS = ("capital-common-countries", "capital-world", "currency", "city-in-state", "family")
 PROBES = ("king", "queen", "man", "woman", "dog", "car", "happy", "run", "bank", "apple", "computer", "music")
 HEATMAP_WORDS = ("king", "queen", "man", "woman", "apple")
-ABLATIONS = ("gated", "direct", "no-gate", "propagation", "uniform")
+ABLATIONS = ("gated", "direct", "no-gate", "propagation", "uniform", "layers-last", "agg-mean")
 BENCHMARKS = {"analogy": "questions-words.txt", "ws353": "wordsim353.tsv", "simlex": "simlex999.txt"}
 
 def benchmark_path(name):

@@ -336,7 +336,7 @@ def _batches(ex, gen, batch_size):
     cuts = sorted(set(range(0, len(order), batch_size)) | set(np.flatnonzero(np.diff(lev)) + 1) | {len(order)})
     return [order[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
 
-def train(run=None, mode=DEFAULT_MODE, epochs=10, dim=300, seed=0, out=None, graph=None, agg="mean",
+def train(run=None, mode=DEFAULT_MODE, epochs=10, dim=300, seed=0, out=None, graph=None, agg="strength",
           weights="attention", batch_size=1024, lr=None, tau=0.1, loss="infonce", negatives=5, gate=0.5,
           hidden=64, center="unigram", repel_steps=0, eval_fn="dev", select="best", metric="dev_mean",
           snapshots=(1, 2, 3, 5, 10, 20, 50), resume=True, threads=2, progress=True, key=None,
