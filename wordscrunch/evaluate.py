@@ -16,8 +16,8 @@ from .data import RunFolder, WordscrunchError, atomic_path, benchmark_words, wri
 __all__ = ['SEMANTIC_SECTIONS', 'PROBES', 'HEATMAP_WORDS', 'ABLATIONS', 'BENCHMARKS', 'GOLD_ROLES', 'benchmark_path', 'load_kv',
            'restrict_kv', 'shared_vocab', 'toy_kv', 'read_pairs', 'dev_test_pairs', 'write_pairs', 'word_pairs_score',
            'read_analogies', 'analogy_answers', 'analogy_scores', 'gold_categories', 'clustering_scores',
-           'nearest_neighbours', 'similarity_matrix', 'score_kv', 'evaluate_vectors', 'metrics_table', 'markdown_table',
-           'plot_heatmaps', 'write_report', 'run_vectors', 'evaluate_run', 'load_metrics']
+           'nearest_neighbours', 'similarity_matrix', 'score_kv', 'evaluate_vectors', 'verdict', 'metrics_table',
+           'markdown_table', 'plot_heatmaps', 'write_report', 'run_vectors', 'evaluate_run', 'load_metrics']
 
 # %% ../nbs/05_evaluate.ipynb #89759690
 SEMANTIC_SECTIONS = ("capital-common-countries", "capital-world", "currency", "city-in-state", "family")
@@ -298,6 +298,21 @@ def evaluate_vectors(paths_or_kvs, out=None, shared=True, restrict_vocab=300000,
         else: write_report(m, out)
     return m
 
+# %% ../nbs/05_evaluate.ipynb #fd61a9c6
+def verdict(metrics, model="wordscrunch", table="shared"):
+    "Plain sentences saying where `model` beats and where it loses to every other non-ablation model on `table`."
+    rows, ms = [], metrics.get(table, {})
+    if model not in ms: return [f"No `{model}` model in the {table} table."]
+    get = {"analogy": lambda r: r["analogy"]["accuracy"], "WS353": lambda r: r["ws353"]["spearman"],
+           "SimLex-999": lambda r: r["simlex"]["spearman"]}
+    for other, r in ms.items():
+        if other == model or other in ABLATIONS: continue
+        won = [k for k, f in get.items() if f(ms[model]) is not None and f(r) is not None and f(ms[model]) > f(r)]
+        lost = [k for k in get if k not in won]
+        rows.append(f"- `{model}` vs `{other}`: " + (f"better on {', '.join(won)}" if won else "better on nothing")
+                    + (f"; **worse on {', '.join(lost)}**" if lost else "; better on every benchmark") + ".")
+    return rows
+
 # %% ../nbs/05_evaluate.ipynb #6820f745
 def metrics_table(metrics, table="shared", models=None):
     "One row per model of `metrics[table]`: the headline numbers as a DataFrame (fractions)."
@@ -369,7 +384,7 @@ def write_report(metrics, run_or_dir):
           markdown_table(tabs["models"]),
           f"## Shared vocabulary ({info.get('shared_vocab_size', '?'):,} words): the fair comparison", "",
           "Every model restricted to the words all models have: the same questions, pairs and cluster words.", "",
-          markdown_table(tabs["shared"])]
+          markdown_table(tabs["shared"]), "## Verdict", "", *verdict(metrics), ""]
     abl = [n for n in ("wordscrunch",) + ABLATIONS if n in metrics.get("models", {})]
     if any(n in ABLATIONS for n in abl):
         md += ["## Ablations", "", "The training modes share the run's vocabulary; own coverage.", "",
