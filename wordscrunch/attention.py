@@ -167,13 +167,12 @@ def plan_description(word, word_id, text, qspans, dspan, offsets, special, vocab
     qmask = np.zeros(len(ps), dtype=bool)
     for s, e in qspans: qmask |= real & (ps < e) & (pe > s)
     qpos = np.flatnonzero(qmask)
-    lw = lemma(word) if word_tokens(word) else word
     toks = [(s + dspan[0], e + dspan[0], t) for s, e, t in word_spans(text[dspan[0]:dspan[1]])]
     ids, slots, tslot = {}, [], []
     for s, e, t in toks:
         lt = lemma(t)
         i = vocab_ids.get(lt, vocab_ids.get(t))
-        if (i is None or i == word_id or t == word or lt == lw or t in stopwords or lt in stopwords
+        if (i is None or i == word_id or t == word or t in stopwords or lt in stopwords
                 or any(s < qe and e > qs for qs, qe in qspans)):
             tslot.append(-1); continue
         tslot.append(ids.setdefault(i, len(ids)))

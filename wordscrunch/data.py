@@ -12,13 +12,14 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['DATA_DIR', 'STOPWORDS', 'log', 'DEMO_FILE', 'DICTIONARY_SOURCES', 'CLEAN_VERSION', 'WordscrunchError', 'RunFolder',
-           'atomic_path', 'write_parquet', 'write_json', 'package_versions', 'update_config', 'read_config',
-           'sha256_file', 'sha256_text', 'set_seed', 'word_tokens', 'lemma', 'Description', 'read_text_file',
-           'oewn_path', 'read_gloss_file', 'read_oewn', 'wordnet_dir', 'read_wordnet', 'read_llm_json', 'read_table',
-           'source_files', 'load_source', 'clean_text', 'norm_word', 'default_min_words', 'clean_descriptions',
-           'description_tokens', 'build_vocab', 'prepare', 'load_descriptions', 'load_vocab', 'w2v_sentences',
-           'benchmark_words', 'make_demo_subset']
+__all__ = ['DATA_DIR', 'STOPWORDS', 'log', 'DEMO_FILE', 'DICTIONARY_SOURCES', 'CLEAN_VERSION', 'INFLECTION_TEMPLATES',
+           'INFLECTION_VERSION', 'WordscrunchError', 'RunFolder', 'atomic_path', 'write_parquet', 'write_json',
+           'package_versions', 'update_config', 'read_config', 'sha256_file', 'sha256_text', 'set_seed', 'word_tokens',
+           'lemma', 'Description', 'read_text_file', 'oewn_path', 'read_gloss_file', 'read_oewn', 'wordnet_dir',
+           'read_wordnet', 'read_llm_json', 'read_table', 'source_files', 'load_source', 'clean_text', 'norm_word',
+           'default_min_words', 'clean_descriptions', 'description_tokens', 'build_vocab', 'inflections',
+           'inflection_text', 'inflection_descriptions', 'prepare_settings', 'described', 'prepare',
+           'load_descriptions', 'load_vocab', 'w2v_sentences', 'benchmark_words', 'make_demo_subset']
 
 # %% ../nbs/00_data.ipynb #ef58334b
 class WordscrunchError(Exception):
@@ -453,40 +454,99 @@ def build_vocab(desc, min_count=2):
     v.insert(0, "id", np.arange(len(v), dtype=np.int32))
     return v[["id", "word", "count", "is_headword", "n_desc"]]
 
-# %% ../nbs/00_data.ipynb #f99086f9
+# %% ../nbs/00_data.ipynb #20265028
+INFLECTION_TEMPLATES = {                       # Penn tag -> what the form is, Wiktionary-style
+    "NNS": "plural", "VBZ": "third-person singular simple present", "VBG": "present participle",
+    "VBD": "simple past tense", "VBN": "past participle", "JJR": "comparative", "JJS": "superlative",
+    "RBR": "comparative", "RBS": "superlative"}
+INFLECTION_VERSION = 1  # bump when a template or rule changes, so cached runs are rebuilt
+
+# %% ../nbs/00_data.ipynb #e59ea76c
+def inflections(word):
+    "{form: [Penn tags]} of the lemma `word` from lemminflect's lexicon (forms equal to `word` left out)."
+    import lemminflect
+    if not word.isalpha(): return {}
+    known, out = dict(lemminflect.getAllInflections(word)), {}
+    if "VBD" in known: known.setdefault("VBN", known["VBD"])   # listed only where it differs from the past tense
+    for tag in INFLECTION_TEMPLATES:
+        for form in known.get(tag, ()):
+            form = form.lower()
+            if form != word and form.isalpha() and tag not in out.setdefault(form, []): out[form].append(tag)
+    return out
+
+# %% ../nbs/00_data.ipynb #e883fce1
+def inflection_text(lemma_, tags):
+    "The templated description of a form that is `tags` of `lemma_`, e.g. 'plural of car'."
+    what = list(dict.fromkeys(INFLECTION_TEMPLATES[t] for t in tags))
+    return f"{' and '.join(what)} of {lemma_}"
+
+def inflection_descriptions(words):
+    "A `Description` (source 'inflection') per (inflected form, lemma) of the headwords `words`."
+    for w in sorted(set(words)):
+        for form, tags in sorted(inflections(w).items()):
+            yield Description(form, f"inflection:{w}:{'+'.join(tags)}", inflection_text(w, tags), "inflection")
+
+# %% ../nbs/00_data.ipynb #7a06a57f
 def _as_run(run): return run if isinstance(run, RunFolder) else RunFolder(run)
 
-def prepare(data="demo", out="runs/demo", min_count=2, min_words=None, force=False, verbose=True):
-    "Stage 0: load `data`, clean, build the vocabulary; write descriptions/vocab parquet + config; return the stats."
-    t0, run = time.time(), _as_run(out)
+def prepare_settings(data="demo", min_count=2, min_words=None, inflections=None):
+    "Everything that decides a prepared run: source, files and their hash, filters, inflections (the cache key's parts)."
     source, files = source_files(data)
-    mw = default_min_words(source) if min_words is None else int(min_words)
-    settings = dict(data=str(data), source=source, files=[str(f) for f in files],
-                    data_hash=sha256_text(*[sha256_file(f) for f in files]), min_count=int(min_count), min_words=mw,
-                    clean_version=CLEAN_VERSION)
-    key = sha256_text(json.dumps(settings, sort_keys=True))
-    old = read_config(run).get("prepare", {})
-    if not force and old.get("key") == key and run.descriptions.exists() and run.vocab.exists():
-        if verbose: print(f"prepare: cached in {run.root} ({old['stats']['descriptions']:,} descriptions)")
-        return {**old["stats"], "cached": True}
-    desc, stats = clean_descriptions(load_source(data), min_words=mw)
+    return dict(data=str(data), source=source, files=[str(f) for f in files],
+                data_hash=sha256_text(*[sha256_file(f) for f in files]), min_count=int(min_count),
+                min_words=default_min_words(source) if min_words is None else int(min_words),
+                inflections=(source in DICTIONARY_SOURCES) if inflections is None else bool(inflections),
+                clean_version=CLEAN_VERSION, inflection_version=INFLECTION_VERSION)
+
+# %% ../nbs/00_data.ipynb #bd11abc3
+def described(settings):
+    "(descriptions DataFrame, stats): the source's cleaned descriptions, plus its headwords' inflections if asked."
+    desc, stats = clean_descriptions(load_source(settings["data"]), min_words=settings["min_words"])
     if not len(desc):
-        raise WordscrunchError(f"{files[0]}: no description survived cleaning ({stats['records_in']} read, dropped "
-                               f"{ {k: v for k, v in stats['dropped'].items() if v} }): check the file or lower --min-words")
-    vocab = build_vocab(desc, min_count=min_count)
+        raise WordscrunchError(f"{settings['files'][0]}: no description survived cleaning ({stats['records_in']} read, "
+                               f"dropped { {k: v for k, v in stats['dropped'].items() if v} }): check the file or lower --min-words")
+    if settings["inflections"]:
+        inf, _ = clean_descriptions(inflection_descriptions(desc.word.unique()), min_words=1)
+        stats["inflections"] = dict(descriptions=len(inf), forms=int(inf.word.nunique()),
+                                    new_words=len(set(inf.word) - set(desc.word)))
+        desc = pd.concat([desc, inf], ignore_index=True).assign(desc_id=lambda d: np.arange(len(d), dtype=np.int64))
+        stats.update(descriptions=len(desc), words=int(desc.word.nunique()))
+    return desc, stats
+
+# %% ../nbs/00_data.ipynb #7554f972
+def _cached_prepare(run, key, force, verbose):
+    "The recorded stats if `run` was prepared with this `key` (and `force` is off), else None."
+    old = read_config(run).get("prepare", {})
+    if force or old.get("key") != key or not (run.descriptions.exists() and run.vocab.exists()): return None
+    if verbose: print(f"prepare: cached in {run.root} ({old['stats']['descriptions']:,} descriptions)")
+    return {**old["stats"], "cached": True}
+
+def prepare(data="demo", out="runs/demo", min_count=2, min_words=None, inflections=None, force=False, verbose=True):
+    "Stage 0: load `data`, clean, add inflections, build the vocabulary; write both parquet tables + config; return stats."
+    t0, run = time.time(), _as_run(out)
+    settings = prepare_settings(data, min_count, min_words, inflections)
+    key = sha256_text(json.dumps(settings, sort_keys=True))
+    if cached := _cached_prepare(run, key, force, verbose): return cached
+    desc, stats = described(settings)
+    vocab = build_vocab(desc, min_count=settings["min_count"])
     stats.update(vocab=len(vocab), vocab_headwords=int(vocab.is_headword.sum()), tokens=int(vocab["count"].sum()))
     run.ensure()
     with atomic_path(run.descriptions) as td, atomic_path(run.vocab) as tv:
         desc.to_parquet(td, index=False); vocab.to_parquet(tv, index=False)
     stats["seconds"] = round(time.time() - t0, 2)
     update_config(run, "prepare", {**settings, "key": key, "stats": stats})
-    if verbose:
-        d = {k: v for k, v in stats["dropped"].items() if v}
-        print(f"prepare: {stats['words']:,} words, {stats['descriptions']:,} descriptions, vocabulary {stats['vocab']:,} "
-              f"-> {run.root} ({stats['seconds']} s); dropped {d}"
-              + (f"; {len(stats['all_dropped'])} word(s) lost all descriptions" if stats["all_dropped"] else ""))
+    if verbose: print(_prepare_summary(run, stats))
     return {**stats, "cached": False}
 
+def _prepare_summary(run, stats):
+    d = {k: v for k, v in stats["dropped"].items() if v}
+    inf = stats.get("inflections")
+    return (f"prepare: {stats['words']:,} words, {stats['descriptions']:,} descriptions, vocabulary {stats['vocab']:,} "
+            f"-> {run.root} ({stats['seconds']} s); dropped {d}"
+            + (f"; inflections: {inf['descriptions']:,} descriptions of {inf['forms']:,} forms" if inf else "")
+            + (f"; {len(stats['all_dropped'])} word(s) lost all descriptions" if stats["all_dropped"] else ""))
+
+# %% ../nbs/00_data.ipynb #e221d434
 def load_descriptions(run):
     "The run's descriptions table (desc_id, word, text, source, orig)."
     run = _as_run(run); return pd.read_parquet(run.need(run.descriptions, "prepare"))
