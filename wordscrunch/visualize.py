@@ -325,13 +325,14 @@ def _unit(X):
     return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
 
 def _tsne_from(X, init, seed):
-    "t-SNE of `X` started from the layout `init` (rescaled as sklearn's PCA start is)."
+    "A short t-SNE of `X` (300 steps, mild exaggeration) started from the layout `init`, rescaled as sklearn's PCA start is."
     from sklearn.manifold import TSNE
     init = (init - init.mean(0)) / max(init[:, 0].std(), 1e-12) * 1e-4
     return TSNE(2, perplexity=min(30.0, (len(X) - 1) / 3), init=init, random_state=seed, learning_rate="auto",
-                method="exact" if len(X) <= 1000 else "barnes_hut", n_jobs=1).fit_transform(X)
+                early_exaggeration=4, max_iter=300, method="exact" if len(X) <= 1000 else "barnes_hut",
+                n_jobs=1).fit_transform(X)
 
-def project_snapshots(snaps, method="pca", seed=0):
+def project_snapshots(snaps, method="tsne", seed=0):
     "{epoch: [n,2]} for {epoch: [n,d]}: one PCA fitted on all snapshots, or chained t-SNE aligned onto the last epoch."
     keys = list(snaps)
     if method == "pca":
@@ -344,7 +345,7 @@ def project_snapshots(snaps, method="pca", seed=0):
     return {k: _procrustes(out[k], out[keys[-1]]) for k in keys}
 
 # %% ../nbs/06_visualize.ipynb #8842969d
-def map_coords(run, method="pca", n_other=1000, seed=0):
+def map_coords(run, method="tsne", n_other=600, seed=0):
     "DataFrame (word, category, epoch, x, y): gold words + `n_other` sampled words at every snapshot, one projection for all."
     run = _as_run(run)
     vocab = pd.read_parquet(run.need(run.vocab, "prepare"), columns=["id", "word"])
@@ -445,7 +446,7 @@ def map_html(df, fig=None, title="wordscrunch: the embedding space over training
 <pre id="selftest" hidden></pre></body></html>"""
 
 # %% ../nbs/06_visualize.ipynb #b42ab958
-def save_map(run, path=None, method="pca", n_other=1000, seed=0):
+def save_map(run, path=None, method="tsne", n_other=600, seed=0):
     "Write the interactive map of a run's snapshots to `path` (default run/figures/map.html), atomically; return the path."
     run = _as_run(run)
     path = Path(path) if path else run.figures/"map.html"
@@ -470,7 +471,7 @@ def read_some_vectors(path, words):
     return out
 
 def save_figures(run, methods=("tsne", "umap"), words=("king", "queen", "man", "woman", "apple"), n_other=300, dpi=120,
-                 map_words=1000):
+                 map_words=600, map_method="tsne"):
     "Write every figure the run supports into run/figures/ (*.png and the interactive map.html), skipping with a logged note what it lacks; return {name: path}."
     run = _as_run(run)
     out = {}
@@ -498,6 +499,6 @@ def save_figures(run, methods=("tsne", "umap"), words=("king", "queen", "man", "
     else: _log.warning("figures: skipped similarity.png: no vectors.txt or baselines/*.txt in %s", run.root)
     if (run.root/"metrics.json").exists():
         attempt("heatmaps", lambda: plot_metric_heatmaps(json.loads((run.root/"metrics.json").read_text())))
-    try: out["map"] = save_map(run, n_other=map_words)
+    try: out["map"] = save_map(run, method=map_method, n_other=map_words)
     except (WordscrunchError, FileNotFoundError, ImportError) as e: _log.warning("figures: skipped map.html: %s", e)
     return out
