@@ -10,16 +10,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from .data import RunFolder, WordscrunchError, _as_run, atomic_path, write_parquet, write_json
-from .evaluate import gold_categories, similarity_matrix
+from .evaluate import HEATMAP_WORDS, gold_categories, similarity_matrix
 
 _log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['FAKE_GROUPS', 'HAND_LISTS', 'PLOT_ROLES', 'save_png', 'fake_run', 'category_labels', 'load_snapshots', 'project_2d',
-           'plot_snapshots', 'load_history', 'plot_curves', 'plot_matrices', 'plot_similarity_heatmaps',
-           'read_some_vectors', 'save_figures']
+__all__ = ['FAKE_GROUPS', 'HAND_LISTS', 'PLOT_ROLES', 'CURVE_TITLES', 'save_png', 'fake_run', 'category_labels', 'load_snapshots',
+           'project_2d', 'plot_snapshots', 'load_history', 'curve_title', 'plot_curves', 'plot_matrices',
+           'plot_similarity_heatmaps', 'plot_metric_heatmaps', 'project_snapshots', 'map_coords', 'map_figure',
+           'map_html', 'save_map', 'read_some_vectors', 'save_figures']
 
 # %% ../nbs/06_visualize.ipynb #312d20c2
 def save_png(fig, path, dpi=120):
@@ -157,8 +159,8 @@ def _pick_words(vocab, words, per_category, n_other, seed):
     return lab, list(cats.values()), other
 
 def plot_snapshots(run, method="tsne", words=None, epochs=None, max_panels=4, per_category=12, n_other=300,
-                   seed=0, path=None, panel_size=4.2):
-    "t-SNE/UMAP of the embedding snapshots over training, one panel each, gold-category words coloured and labelled."
+                   seed=0, path=None, panel_size=4.2, cols=2):
+    "t-SNE/UMAP of the embedding snapshots over training, one panel each in a grid of `cols` columns, gold-category words coloured and labelled."
     import seaborn as sns
     run = _as_run(run)
     vocab = pd.read_parquet(run.need(run.vocab, "prepare"), columns=["id", "word"])
@@ -175,8 +177,10 @@ def plot_snapshots(run, method="tsne", words=None, epochs=None, max_panels=4, pe
     coords = {k: _procrustes(Y, ref) for k, Y in coords.items()}
     names = sorted(set(cats))
     palette = dict(zip(names, sns.color_palette("tab10", max(len(names), 1))))
-    fig = Figure(figsize=(panel_size * len(coords), panel_size + 0.6), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(coords)))
+    cols = min(cols, len(coords)); rows = math.ceil(len(coords) / cols)
+    fig = Figure(figsize=(panel_size * cols, panel_size * rows + 0.8), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax in axes[len(coords):]: ax.set_visible(False)
     words_ = vocab["word"].to_numpy()
     for ax, (k, Y) in zip(axes, coords.items()):
         nl = len(lab)
@@ -214,33 +218,48 @@ def load_history(path):
     return num.dropna(axis=1, how="all")
 
 # %% ../nbs/06_visualize.ipynb #cb2fa66f
-def plot_curves(run, ablations=True, path=None):
-    "Loss and metric curves from history.json; with `ablations`, one line per ablation mode (ablations/<mode>/history.json)."
-    run = _as_run(run)
+CURVE_TITLES = {"loss": "Training loss", "dev_mean": "Mean dev ρ (WS353 and SimLex-999)",
+                "dev_ws353": "WS353 Spearman ρ (dev half)", "dev_simlex": "SimLex-999 Spearman ρ (dev half)",
+                "eff_rank": "Effective rank of the vectors", "mean_cos": "Mean cosine between words"}
+
+def curve_title(key):
+    "A readable panel title for a history key (its `CURVE_TITLES` entry, else the key in words)."
+    return CURVE_TITLES.get(key, key.replace("_", " ").capitalize())
+
+def _histories(run, ablations):
+    "{model: history DataFrame}: the run's own history.json (named by its mode), then each ablation's."
     hists = {}
     if (run.root/"history.json").exists():
-        hists[(json.loads(run.config.read_text()).get("train", {}).get("mode") if run.config.exists() else None)
-              or "wordscrunch"] = load_history(run.root/"history.json")
+        mode = json.loads(run.config.read_text()).get("train", {}).get("mode") if run.config.exists() else None
+        hists[mode or "wordscrunch"] = load_history(run.root/"history.json")
     if ablations and run.ablations.exists():
         for p in sorted(run.ablations.glob("*/history.json")): hists[p.parent.name] = load_history(p)
     if not hists:
         raise WordscrunchError(f"no history.json in {run.root} or its ablations: run `wordscrunch train --out {run.root}` first")
-    keys = list(dict.fromkeys(k for h in hists.values() for k in h.columns))
-    losses, metrics = [k for k in keys if "loss" in k], [k for k in keys if "loss" not in k]
-    if len(hists) == 1:  # one run: losses in one panel, metrics in another
-        (name, h), = hists.items()
-        panels = [("loss", [(k, h[k]) for k in losses])] if losses else []
-        panels += [("metrics", [(k, h[k]) for k in metrics])] if metrics else []
-    else:  # several modes: one panel per key, one line per mode
-        panels = [(k, [(m, h[k]) for m, h in hists.items() if k in h]) for k in losses + metrics]
-    fig = Figure(figsize=(4.2 * len(panels), 3.6), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(panels)))
-    for ax, (title, lines) in zip(axes, panels):
-        for label, s in lines: ax.plot(s.index, s.values, marker="o", ms=3, label=label)
-        ax.set_title(title); ax.set_xlabel("epoch"); ax.grid(alpha=0.3)
-        if "loss" in title and all((s > 0).all() for _, s in lines): ax.set_yscale("log")
-        ax.legend(fontsize=8)
-    fig.suptitle("Training curves" + (f" ({', '.join(hists)})" if len(hists) > 1 else ""))
+    return hists
+
+# %% ../nbs/06_visualize.ipynb #e88289a9
+def plot_curves(run, ablations=True, path=None, cols=3):
+    "One panel per history key that changes over training (losses first), in a grid; one line per mode; one legend."
+    run = _as_run(run)
+    hists = _histories(run, ablations)
+    keys = [k for k in dict.fromkeys(k for h in hists.values() for k in h.columns)
+            if any(h[k].nunique() > 1 for h in hists.values() if k in h)]
+    keys = sorted(keys, key=lambda k: "loss" not in k)
+    if not keys: raise WordscrunchError(f"{run.root}: the history holds no value that changes over training")
+    cols = min(cols, len(keys)); rows = math.ceil(len(keys) / cols)
+    fig = Figure(figsize=(4.2 * cols, 3.1 * rows + 0.7), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    colour = {m: f"C{i % 10}" for i, m in enumerate(hists)}
+    for ax, k in zip(axes, keys):
+        for m, h in hists.items():
+            if k in h: ax.plot(h.index, h[k].values, marker="o", ms=3, label=m, color=colour[m])
+        ax.set_title(curve_title(k), fontsize=10); ax.set_xlabel("epoch"); ax.grid(alpha=0.3)
+        if "loss" in k and all((h[k].dropna() > 0).all() for h in hists.values() if k in h): ax.set_yscale("log")
+    for ax in axes[len(keys):]: ax.set_visible(False)
+    handles = [Line2D([], [], color=colour[m], marker="o", ms=3) for m in hists]
+    fig.legend(handles, list(hists), loc="outside lower center", ncol=min(len(hists), 7), frameon=False)
+    fig.suptitle("Training curves" + (" of the default mode and its ablations" if len(hists) > 1 else ""))
     if path is not None: save_png(fig, path)
     return fig
 
@@ -279,6 +298,163 @@ def plot_similarity_heatmaps(kvs, words=("king", "queen", "man", "woman", "apple
     return plot_matrices(mats, metric=metric, annot=annot, path=path,
                          title={"cosine": "Cosine similarity", "distance": "Distance (unit vectors)"}.get(metric, "Euclidean distance"))
 
+# %% ../nbs/06_visualize.ipynb #a8eb0cbe
+def plot_metric_heatmaps(metrics, path=None, cols=4):
+    "The cosine heatmaps kept in `metrics['heatmaps']`, one panel per model, in a grid with one shared colour bar."
+    hm = metrics.get("heatmaps") or {}
+    if not hm: raise WordscrunchError("metrics.json holds no heatmaps: re-run `wordscrunch evaluate`")
+    words = metrics.get("info", {}).get("heatmap_words", list(HEATMAP_WORDS))
+    mats = {n: np.array([[np.nan if x is None else x for x in r] for r in M], dtype=float) for n, M in hm.items()}
+    mats = {n: (words if len(words) == len(M) else [str(i + 1) for i in range(len(M))], M) for n, M in mats.items()}
+    return plot_matrices(mats, metric="cosine", path=path, cols=min(cols, len(mats)),
+                         title="Cosine similarity between the probe words, per model")
+
+# %% ../nbs/06_visualize.ipynb #d181c5c3
+def _map_words(vocab, n_other, seed):
+    "Vocabulary ids and categories: every gold-category word, then a seeded sample of `n_other` others ('other')."
+    index = dict(zip(vocab["word"], vocab["id"]))
+    cats = dict(sorted(category_labels(index).items(), key=lambda wc: index[wc[0]]))
+    lab = np.array([index[w] for w in cats], dtype=np.int64)
+    rest = np.setdiff1d(vocab["id"].to_numpy(), lab)
+    other = np.sort(np.random.default_rng(seed).choice(rest, size=min(n_other, len(rest)), replace=False))
+    return np.concatenate([lab, other]), list(cats.values()) + ["other"] * len(other)
+
+# %% ../nbs/06_visualize.ipynb #1fb3218f
+def _unit(X):
+    X = np.asarray(X, dtype=np.float64)
+    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+
+def _tsne_from(X, init, seed):
+    "A short t-SNE of `X` (300 steps, mild exaggeration) started from the layout `init`, rescaled as sklearn's PCA start is."
+    from sklearn.manifold import TSNE
+    init = (init - init.mean(0)) / max(init[:, 0].std(), 1e-12) * 1e-4
+    return TSNE(2, perplexity=min(30.0, (len(X) - 1) / 3), init=init, random_state=seed, learning_rate="auto",
+                early_exaggeration=4, max_iter=300, method="exact" if len(X) <= 1000 else "barnes_hut",
+                n_jobs=1).fit_transform(X)
+
+def project_snapshots(snaps, method="tsne", seed=0):
+    "{epoch: [n,2]} for {epoch: [n,d]}: one PCA fitted on all snapshots, or chained t-SNE aligned onto the last epoch."
+    keys = list(snaps)
+    if method == "pca":
+        from sklearn.decomposition import PCA
+        pca = PCA(2, random_state=seed).fit(np.concatenate([_unit(snaps[k]) for k in keys]))
+        return {k: pca.transform(_unit(snaps[k])) for k in keys}
+    if method != "tsne": raise WordscrunchError(f"unknown map projection {method!r}: use 'pca' or 'tsne'")
+    out = {keys[-1]: project_2d(snaps[keys[-1]], "tsne", seed)}
+    for k in keys[-2::-1]: out[k] = _tsne_from(_unit(snaps[k]), out[keys[keys.index(k) + 1]], seed)
+    return {k: _procrustes(out[k], out[keys[-1]]) for k in keys}
+
+# %% ../nbs/06_visualize.ipynb #8842969d
+def map_coords(run, method="tsne", n_other=600, seed=0):
+    "DataFrame (word, category, epoch, x, y): gold words + `n_other` sampled words at every snapshot, one projection for all."
+    run = _as_run(run)
+    vocab = pd.read_parquet(run.need(run.vocab, "prepare"), columns=["id", "word"])
+    snaps = load_snapshots(run, max_panels=10_000)
+    rows, cats = _map_words(vocab, n_other, seed)
+    if len(rows) < 5: raise WordscrunchError(f"{run.root}: only {len(rows)} words to map: need at least 5")
+    for k, E in snaps.items():
+        if len(E) != len(vocab):
+            raise WordscrunchError(f"{k} of {run.root} has {len(E)} rows but vocab.parquet has {len(vocab)}: re-run training")
+    xy = project_snapshots({k: E[rows] for k, E in snaps.items()}, method, seed)
+    words = vocab["word"].to_numpy()[rows]
+    return pd.concat([pd.DataFrame({"word": words, "category": cats, "epoch": k, "x": Y[:, 0].round(4), "y": Y[:, 1].round(4)})
+                      for k, Y in xy.items()], ignore_index=True)
+
+# %% ../nbs/06_visualize.ipynb #51fed5a8
+def _map_traces(d, cats, colours):
+    "One scatter trace per category of the rows `d` (one epoch); 'other' small and grey."
+    import plotly.graph_objects as go
+    out = []
+    for c in cats:
+        s = d[d.category == c]
+        other = c == "other"
+        out.append(go.Scatter(x=s.x, y=s.y, mode="markers", name=c, customdata=s.word,
+                              marker=dict(size=4 if other else 7, color=colours[c], opacity=0.45 if other else 0.9),
+                              hovertemplate="<b>%{customdata}</b><br>" + c + "<extra></extra>"))
+    return out
+
+# %% ../nbs/06_visualize.ipynb #c37a4796
+def map_figure(df, title="The embedding space over training"):
+    "A plotly figure of `map_coords` output: a trace per category, a frame per epoch, a slider over the epochs."
+    import plotly.graph_objects as go
+    import plotly.express as px
+    epochs = list(dict.fromkeys(df.epoch))
+    cats = sorted(set(df.category) - {"other"}) + (["other"] if (df.category == "other").any() else [])
+    colours = dict(zip(cats, px.colors.qualitative.D3 * 3)); colours["other"] = "#b0b0b0"
+    ring = go.Scatter(x=[], y=[], mode="markers+text", name="search", showlegend=False, textposition="top center",
+                      marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(color="crimson", width=3)), hoverinfo="skip")
+    fig = go.Figure(_map_traces(df[df.epoch == epochs[0]], cats, colours) + [ring])
+    fig.frames = [go.Frame(name=e, data=_map_traces(df[df.epoch == e], cats, colours), traces=list(range(len(cats))))
+                  for e in epochs]
+    pad = lambda v: [v.min() - 0.05 * (v.max() - v.min()), v.max() + 0.05 * (v.max() - v.min())]
+    step = lambda e: dict(label=e, method="animate", args=[[e], dict(mode="immediate", frame=dict(duration=400, redraw=False), transition=dict(duration=300))])
+    fig.update_layout(title=title, height=720, template="plotly_white", hovermode="closest",
+                      xaxis=dict(range=pad(df.x), zeroline=False), yaxis=dict(range=pad(df.y), zeroline=False),
+                      sliders=[dict(active=0, currentvalue=dict(prefix="snapshot: "), pad=dict(t=40), steps=[step(e) for e in epochs])],
+                      updatemenus=[dict(type="buttons", x=0, y=-0.08, xanchor="right", yanchor="top", showactive=False,
+                                        buttons=[dict(label="▶ play", method="animate", args=[None, dict(fromcurrent=True, frame=dict(duration=700, redraw=False), transition=dict(duration=400))])])])
+    return fig
+
+# %% ../nbs/06_visualize.ipynb #aeec5b3a
+_MAP_JS = """
+const gd = document.getElementById('{plot_id}'), coords = __COORDS__, ring = gd.data.length - 1;
+const box = document.getElementById('map-search'), note = document.getElementById('map-note');
+let epoch = __FIRST__, chosen = null;
+function paint() {
+  const p = chosen && coords[epoch][chosen];
+  Plotly.restyle(gd, {x: [p ? [p[0]] : []], y: [p ? [p[1]] : []], text: [p ? [chosen] : []]}, [ring]);
+}
+gd.on('plotly_sliderchange', e => { epoch = e.step.label; paint(); });
+gd.on('plotly_animatingframe', e => { epoch = e.name; paint(); });
+box.addEventListener('change', () => {
+  const w = box.value.trim().toLowerCase();
+  chosen = w in coords[epoch] ? w : null;
+  note.textContent = w && !chosen ? 'not on the map: ' + w : '';
+  paint();
+});
+if (location.hash === '#selftest') setTimeout(() => {
+  Plotly.Fx.hover(gd, [{curveNumber: 0, pointNumber: 0}]);
+  box.value = gd.data[0].customdata[0]; box.dispatchEvent(new Event('change'));
+  setTimeout(() => {
+    const h = gd.querySelector('.hoverlayer .hovertext');
+    document.getElementById('selftest').textContent = JSON.stringify({errors: window.__mapErrors,
+      slider: !!gd.querySelector('.slider-container'), epoch: epoch, points: gd.querySelectorAll('.scatterlayer .point').length,
+      hover: h ? h.textContent : null, first_word: gd.data[0].customdata[0], ringed: gd.data[ring].x.length});
+  }, 500);
+}, 500);
+"""
+
+# %% ../nbs/06_visualize.ipynb #f4df750a
+def map_html(df, fig=None, title="wordscrunch: the embedding space over training"):
+    "A self-contained HTML page (plotly.js inline) of the map of `df`, with a word search box."
+    import html
+    fig = map_figure(df) if fig is None else fig
+    epochs = list(dict.fromkeys(df.epoch))
+    coords = {e: {w: [x, y] for w, x, y in zip(g.word, g.x, g.y)} for e, g in df.groupby("epoch", sort=False)}
+    js = _MAP_JS.replace("__COORDS__", json.dumps(coords, separators=(",", ":"))).replace("__FIRST__", json.dumps(epochs[0]))
+    body = fig.to_html(full_html=False, include_plotlyjs=True, div_id="map", post_script=js,
+                       config={"responsive": True}, auto_play=False)
+    options = "".join(f'<option value="{html.escape(w)}">' for w in sorted(set(df.word)))
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<script>window.__mapErrors = []; window.addEventListener('error', e => window.__mapErrors.push(String(e.message)));</script>
+<style>body{{font-family:system-ui,sans-serif;margin:1em 2em}} #map-search{{font-size:1em;padding:.2em .4em;width:16em}} #map-note{{color:crimson;margin-left:1em}}</style>
+</head><body><h2>{html.escape(title)}</h2>
+<p>Drag the slider (or press play) to move through the training snapshots; hover a point to see its word; click a category in the legend to hide it.
+<label>Find a word: <input id="map-search" list="map-words" placeholder="e.g. paris"></label><span id="map-note"></span></p>
+<datalist id="map-words">{options}</datalist>
+{body}
+<pre id="selftest" hidden></pre></body></html>"""
+
+# %% ../nbs/06_visualize.ipynb #b42ab958
+def save_map(run, path=None, method="tsne", n_other=600, seed=0):
+    "Write the interactive map of a run's snapshots to `path` (default run/figures/map.html), atomically; return the path."
+    run = _as_run(run)
+    path = Path(path) if path else run.figures/"map.html"
+    page = map_html(map_coords(run, method=method, n_other=n_other, seed=seed))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp: Path(tmp).write_text(page, encoding="utf-8")
+    return path
+
 # %% ../nbs/06_visualize.ipynb #6a755c42
 def read_some_vectors(path, words):
     "`{word: vector}` for just `words` from a word2vec text file (one streaming pass, no full load)."
@@ -294,8 +470,9 @@ def read_some_vectors(path, words):
                 if len(out) == len(want): break
     return out
 
-def save_figures(run, methods=("tsne", "umap"), words=("king", "queen", "man", "woman", "apple"), n_other=300, dpi=120):
-    "Write every figure the run supports into run/figures/*.png (skipping, with a logged note, what it lacks); return {name: path}."
+def save_figures(run, methods=("tsne", "umap"), words=("king", "queen", "man", "woman", "apple"), n_other=300, dpi=120,
+                 map_words=600, map_method="tsne"):
+    "Write every figure the run supports into run/figures/ (*.png and the interactive map.html), skipping with a logged note what it lacks; return {name: path}."
     run = _as_run(run)
     out = {}
     def attempt(name, make):
@@ -320,4 +497,8 @@ def save_figures(run, methods=("tsne", "umap"), words=("king", "queen", "man", "
         kvs[p.stem] = read_some_vectors(p, words)
     if kvs: attempt("similarity", lambda: plot_similarity_heatmaps(kvs, words=words))
     else: _log.warning("figures: skipped similarity.png: no vectors.txt or baselines/*.txt in %s", run.root)
+    if (run.root/"metrics.json").exists():
+        attempt("heatmaps", lambda: plot_metric_heatmaps(json.loads((run.root/"metrics.json").read_text())))
+    try: out["map"] = save_map(run, method=map_method, n_other=map_words)
+    except (WordscrunchError, FileNotFoundError, ImportError) as e: _log.warning("figures: skipped map.html: %s", e)
     return out
