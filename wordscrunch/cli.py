@@ -11,7 +11,8 @@ from .data import RunFolder, WordscrunchError, update_config
 
 # %% auto #0
 __all__ = ['DEFAULT_POOLING', 'ABLATION_POOLING', 'build_parser', 'attention_key_for', 'ablation_specs', 'do_prepare',
-           'do_extract', 'do_train', 'do_ablations', 'do_baselines', 'do_evaluate_run', 'do_evaluate_files', 'main']
+           'do_extract', 'do_train', 'do_ablations', 'do_baselines', 'do_evaluate_run', 'do_evaluate_files',
+           'do_search', 'do_reverse_dictionary', 'main']
 
 # %% ../nbs/08_cli.ipynb #cae8937d
 def _shard(s):
@@ -57,6 +58,14 @@ def build_parser():
     p = sub.add_parser("evaluate", help="stage 5: score word2vec-format files")
     p.add_argument("vectors", nargs="+", help="word2vec-format files (text, or .bin)")
     p.add_argument("--out", default=None, help="metrics JSON file to write (a report.md goes beside it)")
+    p.add_argument("--debug", action="store_true")
+    p.add_argument("--reverse-dictionary", action="store_true", help="also score the reverse dictionary on GCIDE definitions (needs dict-gcide)")
+    p = sub.add_parser("search", help="nearest words to a word or a phrase, in any word2vec-format vectors")
+    p.add_argument("query", nargs="+", help='a word, or a quoted phrase ("a large wild cat"); each QUERY gets its own table')
+    p.add_argument("--vectors", required=True, help="word2vec text file (e.g. runs/demo/vectors.txt)")
+    p.add_argument("--k", type=int, default=10, help="neighbours per query")
+    p.add_argument("--int8", action="store_true", help="search an int8 index (4x less memory; recall@10 about 0.99)")
+    p.add_argument("--out", default=None, help="also write the neighbours as JSON")
     p.add_argument("--debug", action="store_true")
     return ap
 
@@ -148,6 +157,34 @@ def do_evaluate_files(paths, out=None):
         print(f"\n## {t}\n" + metrics_table(m, t).to_string())
     return m
 
+# %% ../nbs/08_cli.ipynb #f9be8df6
+def do_search(queries, vectors, k=10, int8=False, out=None):
+    "Print each query's `k` nearest words in `vectors` (a word2vec file); write them to `out` as JSON if given."
+    from wordscrunch.data import write_json
+    from wordscrunch.search import WordIndex, run_counts, search
+    if k < 1: raise WordscrunchError(f"--k must be at least 1, got {k}")
+    df = search(WordIndex.from_file(vectors, int8=int8), queries, k=k, counts=run_counts(vectors), where=str(vectors))
+    groups = list(df.groupby("query", sort=False))
+    for q, g in groups: print(f"\n{q}\n" + g[["rank", "word", "cosine"]].to_string(index=False))
+    if out: write_json(dict(vectors=str(vectors), k=k, int8=int8,
+                            results={q: g[["word", "cosine"]].to_dict("records") for q, g in groups}), out)
+    return df
+
+def do_reverse_dictionary(paths, out=None):
+    "Print the reverse-dictionary table of vector files; add it to the metrics JSON `out` under `reverse_dictionary`."
+    import json
+    from wordscrunch.data import write_json
+    from wordscrunch.search import reverse_dictionary_scores, reverse_dictionary_table, run_counts
+    models = {}
+    for p in map(Path, paths):
+        name = p.stem if p.stem != "vectors" else p.parent.name or p.stem
+        while name in models: name += "'"
+        models[name] = p
+    scores = reverse_dictionary_scores(models, counts=run_counts(paths[0]))
+    print("\n## reverse dictionary (GCIDE definitions)\n" + reverse_dictionary_table(scores).to_string())
+    if out: write_json({**(json.loads(Path(out).read_text()) if Path(out).exists() else {}), "reverse_dictionary": scores}, out)
+    return scores
+
 # %% ../nbs/08_cli.ipynb #a304902d
 def _dispatch(a):
     if a.cmd == "prepare":
@@ -160,6 +197,9 @@ def _dispatch(a):
         print(f"[wordscrunch] baselines: {do_baselines(a.out, a.model, a.device)}")
     elif a.cmd == "evaluate":
         do_evaluate_files(a.vectors, a.out)
+        if a.reverse_dictionary: do_reverse_dictionary(a.vectors, a.out)
+    elif a.cmd == "search":
+        do_search(a.query, a.vectors, a.k, a.int8, a.out)
     elif a.cmd == "run":
         run, t0 = RunFolder(a.out).ensure(), time.time()
         update_config(run, "run", dict(data=a.data, model=a.model, epochs=a.epochs, device=a.device, seed=a.seed,
