@@ -8,12 +8,12 @@ TORCH   ?= torch==2.13.0
 
 .PHONY: install demo test nbtest pytest export clean-nbs docs
 
-# torch first (the CPU build), then the package and its dev tools from settings.ini
+# torch first (the CPU build), then the package, its dev tools and the optional Ray extra (so tests/test_ray.py runs)
 $(BIN)/wordscrunch: settings.ini setup.py
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q "$(TORCH)"
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -e ".[dev,ray]"
 	touch $@
 
 install: $(BIN)/wordscrunch

@@ -4,8 +4,10 @@ import pytest
 from gensim.models import KeyedVectors
 
 from wordscrunch.data import WordscrunchError, load_descriptions, load_vocab, read_config, w2v_sentences
-from wordscrunch.baselines import (BASELINES, build_baselines, hypersphere, oewn_toy_run, train_word2vec,
-                                   tune_word2vec)
+from wordscrunch.attention import list_attention, load_attention
+from wordscrunch.baselines import (BASELINES, BUILDERS, bert_contextual, build_baselines, contextual_from_states,
+                                   hypersphere, load_bert, oewn_toy_run, states_key, train_word2vec, tune_word2vec)
+from wordscrunch.data import benchmark_words
 
 GRID = ({"window": 5, "epochs": 5, "min_count": 1}, {"window": 10, "epochs": 5, "min_count": 2})
 
@@ -28,6 +30,7 @@ def test_all_written_and_loadable(built):
     assert np.allclose(np.linalg.norm(kvs["hypersphere"].vectors, axis=1), 1, atol=1e-5)
     assert kvs["glove-6b-50d"].vector_size == 50 and "king" in kvs["glove-6b-50d"].key_to_index
     assert set(kvs["word2vec-sg"].index_to_key) <= vocab | heads
+    assert set(kvs["model2vec"].index_to_key) == vocab | benchmark_words() and kvs["model2vec"].vector_size == 256
 
 
 def test_config_and_cache(built):
@@ -59,3 +62,38 @@ def test_bad_input(tmp_path, built):
         build_baselines(tmp_path/"empty")
     with pytest.raises(WordscrunchError, match="unknown baseline"):
         build_baselines(built[0], which=["elmo"])
+
+
+def test_registry_small_functions():
+    import inspect
+    assert tuple(BUILDERS) == BASELINES
+    for settings, build in BUILDERS.values():
+        for f in (settings, build):
+            f = getattr(f, "func", f)
+            assert len(inspect.getsource(f).splitlines()) <= 60
+
+
+def test_contextual_one_pass(built):
+    "bert-contextual comes from the extraction's states (no second pass) and equals the old second pass."
+    run, _ = built
+    cfg = read_config(run)["baselines"]
+    assert "distill_seconds" in cfg["model2vec"] and cfg["model2vec"]["distill_seconds"] > 0
+    key = cfg["bert-contextual"]["settings"]["states"]
+    assert [m["key"] for m in list_attention(run, states=True)] == [key] == [states_key(run)]
+    words, E = contextual_from_states(load_attention(run, key, states=True), load_descriptions(run), load_vocab(run))
+    tok, bert = load_bert()
+    rw, R = bert_contextual(load_descriptions(run), tok, bert, progress=False)
+    assert words == rw and np.abs(E - R).max() < 1e-4
+    kv = KeyedVectors.load_word2vec_format(str(run.baselines/"bert-contextual.txt"))
+    assert kv.index_to_key == words and np.allclose(kv.vectors, E, atol=1e-6)
+
+
+def test_parallel_tuning_reproducible(built):
+    "Grid points train side by side in separate processes (workers=1 each): the same seed gives the same vectors."
+    run, _ = built
+    s = w2v_sentences(run)
+    a = tune_word2vec(s, grid=GRID, dim=16, seed=5, processes=2, progress=False)
+    b = tune_word2vec(s, grid=GRID, dim=16, seed=5, processes=1, progress=False)
+    assert a[0] == b[0] and a[1].equals(b[1])
+    assert a[2].index_to_key == b[2].index_to_key and np.array_equal(a[2].vectors, b[2].vectors)
+    assert np.array_equal(a[2].vectors, train_word2vec(s, dim=16, seed=5, **a[0]).vectors)

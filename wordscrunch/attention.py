@@ -4,7 +4,8 @@
 
 # %% ../nbs/01_attention.ipynb #4df11cf9
 from __future__ import annotations
-import json, os, re, string, tempfile, unicodedata
+import json, os, re, socket, string, tempfile, unicodedata, warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +21,11 @@ from .data import (RunFolder, WordscrunchError, STOPWORDS, _WORD_RE, atomic_path
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'DEFAULT_TEMPLATE', 'KEY_FIELDS', 'run_from_glosses', 'default_model_path', 'load_model',
-           'model_identity', 'word_spans', 'check_template', 'build_input', 'plan_description', 'parse_layers',
-           'pool_rows', 'batch_weights', 'data_hash', 'attention_key', 'extract', 'list_attention', 'select_attention',
-           'load_attention']
+           'quantize_int8', 'model_dtype', 'model_identity', 'word_spans', 'check_template', 'build_input',
+           'plan_description', 'parse_layers', 'pool_rows', 'batch_weights', 'data_hash', 'attention_key', 'Job',
+           'pass_settings', 'states_folder', 'open_outputs', 'plan_chunk', 'forward_batch', 'target_states',
+           'encode_chunk', 'process_chunk', 'run_local', 'extract', 'list_attention', 'select_attention',
+           'load_attention', 'ray_connect', 'ray_shutdown', 'ChunkWorker', 'run_ray']
 
 # %% ../nbs/01_attention.ipynb #698e0675
 def run_from_glosses(root, glosses, source="toy", min_count=1):
@@ -64,8 +67,10 @@ def _resolve_device(device="cpu", dtype=None):
         dtype = getattr(torch, dtype)
     return device, dtype
 
-def load_model(name_or_path=None, device="cpu", dtype=None, attn_implementation="eager"):
+def load_model(name_or_path=None, device="cpu", dtype=None, attn_implementation="eager", precision=None):
     "Load `(tokenizer, model)`: a fast tokenizer and an encoder (eager attention unless told), in eval mode on `device`."
+    if precision not in (None, "fp32", "int8"): raise WordscrunchError(f"unknown precision {precision!r}: use fp32 or int8")
+    if precision == "int8" and str(device) != "cpu": raise WordscrunchError("precision int8 is for the CPU: use --device cpu")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -86,7 +91,19 @@ def load_model(name_or_path=None, device="cpu", dtype=None, attn_implementation=
         raise WordscrunchError(f"model {name_or_path!r} has no fast tokenizer (tokenizer.json), which is needed to map "
                                "word-pieces to words: use a model folder that has tokenizer.json")
     model.eval().to(device=device, dtype=dtype)
-    return tok, model
+    return tok, (quantize_int8(model) if precision == "int8" else model)
+
+def quantize_int8(model):
+    "The model with its linear layers dynamically quantised to int8 (torch's own quantisation, CPU)."
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        q = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    q.wordscrunch_precision = "int8-dynamic"
+    return q
+
+def model_dtype(model):
+    "The precision a model computes in, for the cache key: its dtype, or int8-dynamic once quantised."
+    return getattr(model, "wordscrunch_precision", None) or str(next(model.parameters()).dtype).split(".")[-1]
 
 # %% ../nbs/01_attention.ipynb #3259171d
 def model_identity(model, name_or_path=None):
@@ -262,21 +279,33 @@ def attention_key(settings):
     prefix = re.sub(r"[^a-z0-9]+", "", str(settings["layers"]).lower())
     return f"{prefix}-{settings['heads']}-{'' if settings['mode'] == 'template' else 'find-'}{h}"
 
-# %% ../nbs/01_attention.ipynb #68996212
+# %% ../nbs/01_attention.ipynb #2d3d245e
 _SHARD = "shard-{:05d}"
 
-def _write_shard(folder, chunk, results, counts):
-    "Write one chunk's rows (parquet) and then its done marker (json), both atomically."
-    results = sorted(results, key=lambda r: r[1])
-    n = np.array([len(r[2]) for r in results], dtype=np.int64)
-    off = pa.array(np.concatenate([[0], np.cumsum(n)]).astype(np.int32))
-    cat = lambda i, dt: np.concatenate([r[i] for r in results]).astype(dt) if results else np.zeros(0, dt)
-    table = pa.table({
-        "word_id": pa.array(np.array([r[0] for r in results], dtype=np.int32)),
-        "desc_id": pa.array(np.array([r[1] for r in results], dtype=np.int64)),
+def _attention_table(rows):
+    "One chunk's attention rows (word id, desc id, ctx ids, weights, A) as an arrow table in desc_id order."
+    rows = sorted(rows, key=lambda r: r[1])
+    off = pa.array(np.concatenate([[0], np.cumsum([len(r[2]) for r in rows])]).astype(np.int32))
+    cat = lambda i, dt: np.concatenate([r[i] for r in rows]).astype(dt) if rows else np.zeros(0, dt)
+    return pa.table({
+        "word_id": pa.array(np.array([r[0] for r in rows], dtype=np.int32)),
+        "desc_id": pa.array(np.array([r[1] for r in rows], dtype=np.int64)),
         "ctx_ids": pa.ListArray.from_arrays(off, pa.array(cat(2, np.int32))),
         "weights": pa.ListArray.from_arrays(off, pa.array(cat(3, np.float32))),
-        "strength": pa.array(np.array([r[4] for r in results], dtype=np.float32))})
+        "strength": pa.array(np.array([r[4] for r in rows], dtype=np.float32))})
+
+# %% ../nbs/01_attention.ipynb #3845f800
+def _state_table(states, hidden_size):
+    "One chunk's target states (desc id, word id, float32 vector) as an arrow table in desc_id order."
+    states = sorted(states, key=lambda r: r[0])
+    vec = np.stack([s[2] for s in states]).astype(np.float32) if states else np.zeros((0, hidden_size), np.float32)
+    return pa.table({"desc_id": pa.array(np.array([s[0] for s in states], dtype=np.int64)),
+                     "word_id": pa.array(np.array([s[1] for s in states], dtype=np.int32)),
+                     "state": pa.FixedSizeListArray.from_arrays(pa.array(vec.reshape(-1)), hidden_size)})
+
+# %% ../nbs/01_attention.ipynb #8590d135
+def _write_shard(folder, chunk, table, counts):
+    "Write one chunk's table (parquet) and then its done marker (json), both atomically."
     with atomic_path(folder/f"{_SHARD.format(chunk)}.parquet") as tmp: pq.write_table(table, tmp)
     write_json({"chunk": chunk, **counts}, folder/f"{_SHARD.format(chunk)}.json")
 
@@ -285,6 +314,7 @@ def _done_chunks(folder):
     return {int(p.stem.split("-")[1]) for p in Path(folder).glob("shard-*.json")
             if p.with_suffix(".parquet").exists()}
 
+# %% ../nbs/01_attention.ipynb #b6157428
 def _check_meta(folder, meta):
     "True if `folder` already holds a complete cache with these settings; raise if its meta.json disagrees."
     p = folder/"meta.json"
@@ -301,7 +331,7 @@ def _check_meta(folder, meta):
             raise WordscrunchError(f"{p} was written with other {k} ({old.get(k)!r} != {meta.get(k)!r}): delete "
                                    f"{folder} or extract with the same settings")
 
-# %% ../nbs/01_attention.ipynb #b8d1f1fa
+# %% ../nbs/01_attention.ipynb #203a71e4
 def _read_inputs(run):
     "descriptions and vocab of a run, checked against the contract."
     d = pd.read_parquet(run.need(run.descriptions, "prepare"))
@@ -319,6 +349,7 @@ def _read_inputs(run):
                                f"({int(bad.sum())} in all): drop empty rows, e.g. rebuild with `wordscrunch prepare`")
     return d, v
 
+# %% ../nbs/01_attention.ipynb #094d36e9
 def _encode(tok, texts, max_length):
     "Encode texts with offsets; over-long ones are truncated to max_length. Returns (encodings, n_truncated)."
     kw = dict(return_offsets_mapping=True, return_special_tokens_mask=True, return_attention_mask=False,
@@ -347,100 +378,139 @@ def _query_tensors(qpos_list, device):
     for i, q in enumerate(qpos_list): qidx[i, :len(q)] = q; qw[i, :len(q)] = 1.0 / len(q)
     return torch.from_numpy(qidx).to(device), torch.from_numpy(qw).to(device)
 
-# %% ../nbs/01_attention.ipynb #c106ea7a
-def extract(run, model=None, template=DEFAULT_TEMPLATE, mode="template", layers="all", heads="mean", stopwords=True,
-            max_length=None, batch_size=64, device="cpu", dtype=None, shard=None, poolings=None, chunk_size=2048,
-            progress=True):
-    "Extract and cache word-level attention for every description of `run`; return the key (a list with `poolings`)."
-    run = RunFolder(run) if not isinstance(run, RunFolder) else run
-    desc, voc = _read_inputs(run)
-    if mode not in ("template", "find"): raise WordscrunchError(f"unknown mode {mode!r}: use 'template' or 'find'")
-    if mode == "template": check_template(template)
-    if isinstance(model, tuple): tok, mdl = model; name_or_path = getattr(mdl, "name_or_path", None)
-    else: tok, mdl = load_model(model, device, dtype); name_or_path = model
-    dev = next(mdl.parameters()).device
-    n_layers = mdl.config.num_hidden_layers
-    single = poolings is None
-    poolings = [(layers, heads)] if single else [tuple(p) for p in poolings]
-    poolings = list(dict.fromkeys((parse_layers(l, n_layers), _check_heads(h)) for l, h in poolings))
-    sw, sw_name = _stopword_set(stopwords)
+# %% ../nbs/01_attention.ipynb #21324dc9
+@dataclass
+class Job:
+    "What one encoder pass computes for each chunk, besides the model (it travels to Ray actors)."
+    template: str; mode: str; max_length: int; stopwords: frozenset; vids: dict
+    poolings: list; states: bool = False; batch_size: int = 64
+
+def _max_length(tok, mdl, max_length):
+    "The max input length: `max_length` if given, else the model's limit (checked between 8 and the limit)."
     limit = min(x for x in [getattr(tok, "model_max_length", None), getattr(mdl.config, "max_position_embeddings", None)]
                 if isinstance(x, int) and 0 < x < 10**6)
     max_length = int(max_length or limit)
     if not 8 <= max_length <= limit: raise WordscrunchError(f"max_length={max_length} must be between 8 and the model's {limit}")
+    return max_length
+
+# %% ../nbs/01_attention.ipynb #618a66c7
+def pass_settings(run, tok, mdl, name_or_path, template, mode, stopwords, max_length):
+    "(settings shared by every output of one pass, stopword set): the data, model, precision and input part of the key."
+    if mode not in ("template", "find"): raise WordscrunchError(f"unknown mode {mode!r}: use 'template' or 'find'")
+    if mode == "template": check_template(template)
+    sw, sw_name = _stopword_set(stopwords)
     mname, mcfg = model_identity(mdl, name_or_path)
-    base = dict(data=data_hash(run), model=mname, model_config=mcfg, dtype=str(next(mdl.parameters()).dtype).split(".")[-1],
-                mode=mode, template=template if mode == "template" else None, stopwords=sw_name, max_length=max_length)
-    N = len(desc); n_chunks = max(1, -(-N // chunk_size))
+    return dict(data=data_hash(run), model=mname, model_config=mcfg, dtype=model_dtype(mdl), mode=mode,
+                template=template if mode == "template" else None, stopwords=sw_name,
+                max_length=_max_length(tok, mdl, max_length)), sw
+
+# %% ../nbs/01_attention.ipynb #7d6b5443
+def states_folder(run):
+    "Where a run keeps its target-state caches: `states/` beside `attention/`."
+    return (RunFolder(run) if not isinstance(run, RunFolder) else run).root/"states"
+
+def _chunk_range(shard, n_chunks):
+    "The chunks shard (i, n) does (all of them without a shard)."
     i, n = shard or (0, 1)
     if not (isinstance(i, int) and isinstance(n, int) and 0 <= i < n):
         raise WordscrunchError(f"shard={shard!r}: use (i, n) with 0 <= i < n")
-    my_chunks = range(i * n_chunks // n, (i + 1) * n_chunks // n)
-    folders, keys, complete, todo_poolings = [], [], [], []
-    for l, h in poolings:
-        settings = {**base, "layers": l, "heads": h}
-        key = attention_key(settings); keys.append(key)
-        folder = run.attention/key
-        meta = dict(key=key, settings=settings, chunk_size=chunk_size, n_chunks=n_chunks, n_descriptions=N,
-                    model_path=str(name_or_path or ""), batch_size=batch_size,
-                    stopword_list=sorted(sw) if sw_name.startswith("custom") else None)
-        if _check_meta(folder, meta): complete.append(folder); continue   # finished earlier: reused as is
-        if not (folder/"meta.json").exists(): write_json({**meta, "complete": False}, folder/"meta.json")
-        folders.append(folder); todo_poolings.append((l, h))
-    poolings = todo_poolings
-    vids = dict(zip(voc.word.astype(str), voc.id.astype(int)))
-    done = [_done_chunks(f) for f in folders]
-    todo = [c for c in my_chunks if not all(c in d for d in done)] if folders else []
-    bar = tqdm(total=sum(min(N, (c + 1) * chunk_size) - c * chunk_size for c in todo), disable=not progress,
-               desc="attention", unit="desc")
-    for c in todo:
-        part = desc.iloc[c * chunk_size:(c + 1) * chunk_size]
-        counts = dict(n_descriptions=len(part), kept=0, truncated=0, no_target=0, no_content=0, not_in_vocab=0)
-        items = []
-        for did, w, t in zip(part.desc_id.tolist(), part.word.astype(str).tolist(), part.text.astype(str).tolist()):
-            wid = vids.get(w)
-            if wid is None: counts["not_in_vocab"] += 1; continue
-            inp = build_input(w, t, template, mode)
-            if inp is None: counts["no_target"] += 1; continue
-            items.append((did, w, wid, inp))
-        encs, counts["truncated"] = _encode(tok, [it[3][0] for it in items], max_length)
-        ready = []
-        for (did, w, wid, (text, q, d)), (ids, offs, spec) in zip(items, encs):
-            plan = plan_description(w, wid, text, q, d, offs, spec, vids, sw)
-            if not len(plan[0]): counts["no_target"] += 1; continue
-            if not len(plan[3]): counts["no_content"] += 1; continue
-            ready.append((did, wid, ids, plan))
-        bar.update(len(part) - len(ready))
-        order = sorted(range(len(ready)), key=lambda k: (len(ready[k][2]), k))
-        results = [[] for _ in poolings]
-        for s in range(0, len(order), batch_size):
-            batch = [ready[k] for k in order[s:s + batch_size]]
-            input_ids, mask = _pad([b[2] for b in batch], tok.pad_token_id or 0, dev)
-            qidx, qw = _query_tensors([b[3][0] for b in batch], dev)
-            with torch.inference_mode():
-                att = mdl(input_ids=input_ids, attention_mask=mask, output_attentions=True).attentions
-                rows = [pool_rows(att, qidx, qw, l, h).cpu().numpy() for l, h in poolings]
-            for j, r in enumerate(rows):
-                for b, res in zip(batch, batch_weights(r, [b[3] for b in batch])):
-                    if res is None: continue
-                    results[j].append((b[1], b[0], res[0], res[1], res[2]))
-            bar.update(len(batch))
-        for folder, d, res in zip(folders, done, results):
-            if c in d: continue
-            _write_shard(folder, c, res, {**counts, "kept": len(res), "no_content": counts["no_content"] + len(ready) - len(res)})
-    bar.close()
-    metas = [_finish_meta(folder) for folder in folders + complete]
-    if progress:
-        c, m = metas[0]["counts"], metas[0]
-        print(f"attention: {c.get('kept', 0):,} of {c.get('n_descriptions', 0):,} descriptions kept in "
-              f"{m['n_done']}/{m['n_chunks']} chunks (skipped: {c.get('no_target', 0)} without the word, "
-              f"{c.get('no_content', 0)} without a content word, {c.get('not_in_vocab', 0)} headword not in vocab; "
-              f"{c.get('truncated', 0)} truncated to {max_length} tokens) -> {', '.join(str(f) for f in folders + complete)}")
-    cfg = read_config(run).get("attention", {})
-    cfg.update({k: json.loads((run.attention/k/"meta.json").read_text())["settings"] for k in keys})
-    update_config(run, "attention", cfg)
-    return keys[0] if single else keys
+    return range(i * n_chunks // n, (i + 1) * n_chunks // n)
 
+# %% ../nbs/01_attention.ipynb #d73d0180
+def open_outputs(run, base, poolings, states, n, chunk_size, extra):
+    "(key, folder, complete) per output: each pooling's attention cache, then the states cache; new ones get meta.json."
+    specs = [(run.attention, {**base, "layers": l, "heads": h}) for l, h in poolings]
+    if states: specs.append((states_folder(run), {**base, "layers": "last", "heads": "state"}))
+    outs = []
+    for root, settings in specs:
+        key = attention_key(settings); folder = root/key
+        meta = dict(key=key, settings=settings, chunk_size=chunk_size, n_chunks=max(1, -(-n // chunk_size)),
+                    n_descriptions=n, **extra)
+        done = _check_meta(folder, meta)
+        if not done and not (folder/"meta.json").exists(): write_json({**meta, "complete": False}, folder/"meta.json")
+        outs.append((key, folder, done))
+    return outs
+
+# %% ../nbs/01_attention.ipynb #4d3d2b1a
+def plan_chunk(part, tok, job):
+    "(ready items (desc id, word id, token ids, plan), counts) of one chunk of descriptions."
+    counts = dict(n_descriptions=len(part), kept=0, truncated=0, no_target=0, no_content=0, not_in_vocab=0)
+    items = []
+    for did, w, t in zip(part.desc_id.tolist(), part.word.astype(str).tolist(), part.text.astype(str).tolist()):
+        wid = job.vids.get(w)
+        if wid is None: counts["not_in_vocab"] += 1; continue
+        inp = build_input(w, t, job.template, job.mode)
+        if inp is None: counts["no_target"] += 1; continue
+        items.append((did, w, wid, inp))
+    encs, counts["truncated"] = _encode(tok, [it[3][0] for it in items], job.max_length)
+    ready = []
+    for (did, w, wid, (text, q, d)), (ids, offs, spec) in zip(items, encs):
+        plan = plan_description(w, wid, text, q, d, offs, spec, job.vids, job.stopwords)
+        if not len(plan[0]): counts["no_target"] += 1
+        elif len(plan[3]) or job.states: ready.append((did, wid, ids, plan))
+        else: counts["no_content"] += 1
+    return ready, counts
+
+# %% ../nbs/01_attention.ipynb #08977c16
+def forward_batch(batch, tok, mdl):
+    "One padded forward pass over ready items: (attentions, query positions, query weights, last hidden states)."
+    dev = next(mdl.parameters()).device
+    input_ids, mask = _pad([b[2] for b in batch], tok.pad_token_id or 0, dev)
+    qidx, qw = _query_tensors([b[3][0] for b in batch], dev)
+    with torch.inference_mode():
+        out = mdl(input_ids=input_ids, attention_mask=mask, output_attentions=True)
+    return out.attentions, qidx, qw, out.last_hidden_state
+
+def target_states(last, qidx, qw):
+    "The target's last hidden state per item, its word-pieces averaged: float32 numpy [B, hidden]."
+    g = last.float().gather(1, qidx[:, :, None].expand(-1, -1, last.shape[-1]))
+    return (g * qw[:, :, None]).sum(1).cpu().numpy()
+
+# %% ../nbs/01_attention.ipynb #c0aca8db
+def encode_chunk(ready, tok, mdl, job):
+    "Per pooling the rows (word id, desc id, ctx ids, weights, A), and the states (desc id, word id, vector) of one chunk."
+    order = sorted(range(len(ready)), key=lambda k: (len(ready[k][2]), k))
+    rows, states = [[] for _ in job.poolings], []
+    for s in range(0, len(order), job.batch_size):
+        batch = [ready[k] for k in order[s:s + job.batch_size]]
+        att, qidx, qw, last = forward_batch(batch, tok, mdl)
+        ctx = [i for i, b in enumerate(batch) if len(b[3][3])]      # items with a content word to weigh
+        for j, (l, h) in enumerate(job.poolings if ctx else []):
+            pooled = pool_rows(att, qidx, qw, l, h).cpu().numpy()[ctx]
+            for i, res in zip(ctx, batch_weights(pooled, [batch[i][3] for i in ctx])):
+                if res is not None: rows[j].append((batch[i][1], batch[i][0], *res))
+        if job.states: states += [(b[0], b[1], v) for b, v in zip(batch, target_states(last, qidx, qw))]
+    return rows, states
+
+# %% ../nbs/01_attention.ipynb #2f593b69
+def process_chunk(part, tok, mdl, job):
+    "Everything one chunk yields: a (table, counts) pair per output, the poolings' attention first, then the states."
+    ready, counts = plan_chunk(part, tok, job)
+    rows, states = encode_chunk(ready, tok, mdl, job)
+    out = [(_attention_table(r), {**counts, "kept": len(r), "no_content": counts["no_content"] + len(ready) - len(r)})
+           for r in rows]
+    if job.states: out.append((_state_table(states, mdl.config.hidden_size), {**counts, "kept": len(states)}))
+    return out
+
+# %% ../nbs/01_attention.ipynb #adf6655d
+def _writer(outs):
+    "`write(chunk, outputs)`: store each output's table in its folder unless that chunk is done there already."
+    done = {folder: _done_chunks(folder) for _, folder, _ in outs}
+    def write(chunk, results):
+        for (_, folder, _), (table, counts) in zip(outs, results):
+            if chunk not in done[folder]: _write_shard(folder, chunk, table, counts)
+    return write
+
+def run_local(desc, chunks, chunk_size, tok, mdl, job, write, progress=True):
+    "The local engine: every chunk through `process_chunk` in this process, each stored by `write` as it finishes."
+    bar = tqdm(total=sum(len(desc.iloc[c * chunk_size:(c + 1) * chunk_size]) for c in chunks), disable=not progress,
+               desc="extract", unit="desc")
+    for c in chunks:
+        part = desc.iloc[c * chunk_size:(c + 1) * chunk_size]
+        write(c, process_chunk(part, tok, mdl, job)); bar.update(len(part))
+    bar.close()
+
+# %% ../nbs/01_attention.ipynb #b80c48c8
 def _finish_meta(folder):
     "Sum the done markers' counts into meta.json; mark it complete when every chunk is done."
     meta = json.loads((folder/"meta.json").read_text())
@@ -453,6 +523,67 @@ def _finish_meta(folder):
     meta.update(counts=counts, n_done=len(done), complete=len(done) == meta["n_chunks"])
     write_json(meta, folder/"meta.json")
     return meta
+
+def _say(metas, folders, max_length):
+    "The one-line summary of an extraction."
+    c, m = metas[0]["counts"], metas[0]
+    print(f"attention: {c.get('kept', 0):,} of {c.get('n_descriptions', 0):,} descriptions kept in "
+          f"{m['n_done']}/{m['n_chunks']} chunks (skipped: {c.get('no_target', 0)} without the word, "
+          f"{c.get('no_content', 0)} without a content word, {c.get('not_in_vocab', 0)} headword not in vocab; "
+          f"{c.get('truncated', 0)} truncated to {max_length} tokens) -> {', '.join(str(f) for f in folders)}")
+
+# %% ../nbs/01_attention.ipynb #671c0d8f
+def _engine_model(model, device, dtype, precision):
+    "(tokenizer, model, name or path) from a loaded `(tok, model)` pair or a name/path to load."
+    if isinstance(model, tuple): return (*model, getattr(model[1], "name_or_path", None))
+    return (*load_model(model, device, dtype, precision=precision), model)
+
+def _poolings(layers, heads, poolings, n_layers):
+    "The distinct canonical (layers, heads) poolings asked for."
+    ps = [(layers, heads)] if poolings is None else [tuple(p) for p in poolings]
+    return list(dict.fromkeys((parse_layers(l, n_layers), _check_heads(h)) for l, h in ps))
+
+def _record(run, outs, states):
+    "Record the settings of the pass's caches in config.json (`attention`, and `states` with states)."
+    for section, items in [("attention", outs[:len(outs) - states]), ("states", outs[len(outs) - states:])]:
+        if not items: continue
+        cfg = read_config(run).get(section, {})
+        cfg.update({k: json.loads((f/"meta.json").read_text())["settings"] for k, f, _ in items})
+        update_config(run, section, cfg)
+
+# %% ../nbs/01_attention.ipynb #5d9fc8b7
+def extract(run, model=None, template=DEFAULT_TEMPLATE, mode="template", layers="all", heads="mean", stopwords=True,
+            max_length=None, batch_size=64, device="cpu", dtype=None, shard=None, poolings=None, chunk_size=2048,
+            progress=True, states=False, precision=None, engine="local", address=None, workers=None):
+    "Extract and cache word-level attention (and target states) for every description of `run`; return the key(s)."
+    run = RunFolder(run) if not isinstance(run, RunFolder) else run
+    desc, voc = _read_inputs(run)
+    if engine not in ("local", "ray"): raise WordscrunchError(f"unknown engine {engine!r}: use 'local' or 'ray'")
+    started = ray_connect(address, workers) if engine == "ray" else False   # before any output exists
+    tok, mdl, name_or_path = _engine_model(model, device, dtype, precision)
+    single = poolings is None
+    poolings = _poolings(layers, heads, poolings, mdl.config.num_hidden_layers)
+    base, sw = pass_settings(run, tok, mdl, name_or_path, template, mode, stopwords, max_length)
+    chunks = _chunk_range(shard, max(1, -(-len(desc) // chunk_size)))
+    extra = dict(model_path=str(name_or_path or ""), batch_size=batch_size,
+                 stopword_list=sorted(sw) if base["stopwords"].startswith("custom") else None)
+    outs = open_outputs(run, base, poolings, states, len(desc), chunk_size, extra)
+    todo = [o for o in outs if not o[2]]
+    job = Job(template, mode, base["max_length"], sw, dict(zip(voc.word.astype(str), voc.id.astype(int))),
+              [p for p, o in zip(poolings, outs) if not o[2]], states and not outs[-1][2], batch_size)
+    done = [_done_chunks(f) for _, f, _ in todo]
+    chunks = [c for c in chunks if not all(c in d for d in done)] if todo else []
+    try:
+        if engine == "ray" and chunks:
+            run_ray(desc, chunks, chunk_size, name_or_path, device, dtype, precision, job, _writer(todo), workers, progress)
+        elif chunks: run_local(desc, chunks, chunk_size, tok, mdl, job, _writer(todo), progress)
+    finally:
+        if started: ray_shutdown()
+    metas = [_finish_meta(f) for _, f, _ in outs]
+    if progress: _say(metas, [f for _, f, _ in outs], base["max_length"])
+    _record(run, outs, bool(states))
+    keys = [k for k, _, _ in outs[:len(poolings)]]
+    return keys[0] if single else keys
 
 # %% ../nbs/01_attention.ipynb #34b8fb17
 def _describe(meta):
@@ -474,37 +605,41 @@ def _matches(meta, want):
         if s.get(k) != v: return False
     return True
 
-def list_attention(run):
-    "The meta.json of every attention cache in `run` (readable ones)."
+def _cache_root(run, states=False):
+    "The folder of a run's attention caches, or of its target-state caches."
+    return states_folder(run) if states else run.attention
+
+def list_attention(run, states=False):
+    "The meta.json of every attention cache in `run` (readable ones); of every target-state cache with `states`."
     run = RunFolder(run) if not isinstance(run, RunFolder) else run
     out = []
-    for p in sorted(run.attention.glob("*/meta.json")):
+    for p in sorted(_cache_root(run, states).glob("*/meta.json")):
         try: out.append(json.loads(p.read_text()))
         except Exception: pass
     return out
 
-def select_attention(run, **pooling):
+def select_attention(run, states=False, **pooling):
     "The key of the one cache of `run` made from its current data with these settings (else a clear error listing them)."
     run = RunFolder(run) if not isinstance(run, RunFolder) else run
-    run.need(run.attention, "extract")
-    metas, current = list_attention(run), data_hash(run)
+    root = run.need(_cache_root(run, states), "extract")
+    metas, current = list_attention(run, states), data_hash(run)
     hits = [m for m in metas if _matches(m, pooling) and m["settings"].get("data") == current]   # stale ones never load
     if len(hits) != 1:
         have = "; ".join(_describe(m) + ("" if m["settings"].get("data") == current else " [other data]")
                          for m in metas) or "none"
         what = "no attention cache matches" if not hits else f"{len(hits)} attention caches match"
-        raise WordscrunchError(f"{what} {pooling or 'the default'} in {run.attention} (have: {have}): pass key=... or "
+        raise WordscrunchError(f"{what} {pooling or 'the default'} in {root} (have: {have}): pass key=... or "
                                "the settings (layers=, heads=, mode=), or run `wordscrunch extract`")
     return hits[0]["key"]
 
-def load_attention(run, key=None, **pooling):
-    "All shards of one attention cache as a DataFrame sorted by desc_id (choose it by `key` or by settings)."
+def load_attention(run, key=None, states=False, **pooling):
+    "All shards of one attention cache (target-state cache with `states`) as a DataFrame sorted by desc_id."
     run = RunFolder(run) if not isinstance(run, RunFolder) else run
-    run.need(run.attention, "extract")
-    if key is None: key = select_attention(run, **pooling)
-    folder = run.attention/key
+    root = run.need(_cache_root(run, states), "extract")
+    if key is None: key = select_attention(run, states, **pooling)
+    folder = root/key
     if not (folder/"meta.json").exists():
-        raise WordscrunchError(f"no attention cache {key!r} in {run.attention}: run `wordscrunch extract --out {run.root}`")
+        raise WordscrunchError(f"no attention cache {key!r} in {root}: run `wordscrunch extract --out {run.root}`")
     try: meta = json.loads((folder/"meta.json").read_text())
     except Exception: raise WordscrunchError(f"{folder/'meta.json'} is unreadable (corrupted cache): delete {folder} and extract again") from None
     if meta.get("key") != key or attention_key(meta.get("settings", {})) != key:
@@ -521,3 +656,85 @@ def load_attention(run, key=None, **pooling):
                                f"{missing[0]} missing): run extract again with the same settings (or copy in the other shards)")
     df = pd.concat([pd.read_parquet(folder/f"{_SHARD.format(c)}.parquet") for c in sorted(done)], ignore_index=True)
     return df.sort_values("desc_id", kind="stable").reset_index(drop=True)
+
+# %% ../nbs/01_attention.ipynb #2e7bbfda
+_RAY_HINT = "start one with `ray start --head` on the head node, or leave out --address for a local Ray"
+
+def _reachable(address, timeout=5):
+    "Raise a clear error unless something answers at a Ray address `host:port` or `ray://host:port`."
+    hostport = address.split("://", 1)[-1]
+    host, _, port = hostport.rpartition(":")
+    try: socket.create_connection((host or hostport, int(port) if port else 6379), timeout=timeout).close()
+    except (OSError, ValueError) as e:
+        raise WordscrunchError(f"cannot reach a Ray cluster at {address!r} ({type(e).__name__}: {e}): {_RAY_HINT}") from None
+
+# %% ../nbs/01_attention.ipynb #9ea36b88
+def ray_connect(address=None, workers=None):
+    "Join the Ray cluster at `address`, or start a local Ray with `workers` CPUs; True if this call started it."
+    try: import ray
+    except ImportError:
+        raise WordscrunchError("engine 'ray' needs the optional extra: pip install -e '.[ray]' (or pip install 'ray[data]')") from None
+    if address and address != "auto": _reachable(address)
+    if ray.is_initialized(): return False
+    kw = dict(address=address) if address else dict(num_cpus=workers, include_dashboard=False,
+                                                    object_store_memory=256 * 2**20)
+    try: ray.init(log_to_driver=False, logging_level="ERROR", configure_logging=False, **kw)
+    except Exception as e:
+        why = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+        raise WordscrunchError(f"cannot join the Ray cluster at {address or 'local'!r} ({why}): {_RAY_HINT}") from None
+    return True
+
+def ray_shutdown():
+    import ray
+    ray.shutdown()
+
+# %% ../nbs/01_attention.ipynb #0fc88744
+def _to_bytes(table, meta=None):
+    "An arrow table (and a small JSON-able dict in its schema metadata) as Arrow IPC stream bytes."
+    if meta is not None: table = table.replace_schema_metadata({"wordscrunch": json.dumps(meta)})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as w: w.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+def _from_bytes(blob):
+    "(table, meta) back from `_to_bytes`."
+    t = pa.ipc.open_stream(pa.py_buffer(blob)).read_all()
+    meta = json.loads((t.schema.metadata or {}).get(b"wordscrunch", b"null"))
+    return t.replace_schema_metadata(None), meta
+
+# %% ../nbs/01_attention.ipynb #ce0f2060
+class ChunkWorker:
+    "A Ray Data actor: loads the model once, then turns each row (one chunk, its descriptions as Arrow bytes) into its outputs."
+    def __init__(self, model, device, dtype, precision, job, threads=1):
+        torch.set_num_threads(threads)
+        self.tok, self.mdl = load_model(model, device, dtype, precision=precision)
+        self.job = job
+
+    def __call__(self, batch):
+        out = {"chunk": [], **{f"out{j}": [] for j in range(len(self.job.poolings) + self.job.states)}}
+        for c, blob in zip(batch["chunk"], batch["rows"]):
+            part = _from_bytes(blob)[0].to_pandas()
+            out["chunk"].append(int(c))
+            for j, (table, counts) in enumerate(process_chunk(part, self.tok, self.mdl, self.job)):
+                out[f"out{j}"].append(_to_bytes(table, counts))
+        return pd.DataFrame(out)
+
+# %% ../nbs/01_attention.ipynb #286f6102
+def run_ray(desc, chunks, chunk_size, model, device, dtype, precision, job, write, workers=None, progress=True,
+            threads=1):
+    "The Ray engine: chunks as rows of a Ray dataset, `map_batches` over an actor pool, each result stored by `write`."
+    import ray
+    gpu = str(device).startswith("cuda")
+    res = ray.cluster_resources()
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    n = int(workers or (res.get("GPU", 1) if gpu else max(1, res.get("CPU", 1) // threads)))
+    rows = [{"chunk": c, "rows": _to_bytes(pa.Table.from_pandas(desc.iloc[c * chunk_size:(c + 1) * chunk_size][
+             ["desc_id", "word", "text"]], preserve_index=False))} for c in chunks]
+    ds = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
+        ChunkWorker, batch_size=1, batch_format="pandas", compute=ray.data.ActorPoolStrategy(size=min(n, len(rows))),
+        num_cpus=threads,
+        num_gpus=1 if gpu else 0, fn_constructor_kwargs=dict(model=model, device=device, dtype=dtype,
+                                                             precision=precision, job=job, threads=threads))
+    n_out = len(job.poolings) + job.states
+    for r in tqdm(ds.iter_rows(), total=len(rows), disable=not progress, desc="extract (ray)", unit="chunk"):
+        write(int(r["chunk"]), [_from_bytes(r[f"out{j}"]) for j in range(n_out)])

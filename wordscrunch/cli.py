@@ -49,6 +49,10 @@ def build_parser():
     p.add_argument("--shard", type=_shard, default=None, help="i/n: do only shard i of n")
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--find", action="store_true", help="the prototype's find mode instead of the template")
+    p.add_argument("--engine", default="local", choices=["local", "ray"], help="local, or a Ray actor pool (pip install -e '.[ray]')")
+    p.add_argument("--address", default=None, help="with --engine ray: join this Ray cluster (host:port); default: a local Ray")
+    p.add_argument("--workers", type=int, default=None, help="with --engine ray: actors (default: one per GPU, else per CPU)")
+    p.add_argument("--precision", default=None, choices=["fp32", "int8"], help="int8: dynamic int8 linear layers (CPU)")
     p = sub.add_parser("train", help="stages 2-3: hypersphere init and training"); _common(p)
     p.add_argument("--epochs", type=int, default=None, help="default: 30 (10 for the direct mode); the best epoch on dev is kept")
     p.add_argument("--mode", default=None, help="gated | direct | no-gate | propagation | uniform")
@@ -95,11 +99,13 @@ def do_prepare(data, out, min_count=None):
     kw = {} if min_count is None else dict(min_count=min_count)
     return prepare(data=data, out=out, **kw)
 
-def do_extract(out, model=None, device="cpu", shard=None, batch_size=None, find=False, ablation=True):
-    "Stage 1: both poolings (the default, and the last layer for the ablation) from one forward pass."
+def do_extract(out, model=None, device="cpu", shard=None, batch_size=None, find=False, ablation=True, engine="local",
+               address=None, workers=None, precision=None):
+    "Stage 1: both poolings (the default, and the last layer for the ablation) and the target states, from one forward pass."
     from wordscrunch.attention import extract
     poolings = [DEFAULT_POOLING] + ([ABLATION_POOLING] if ablation else [])
-    kw = dict(model=model, device=device, shard=shard, poolings=poolings, mode="find" if find else "template")
+    kw = dict(model=model, device=device, shard=shard, poolings=poolings, mode="find" if find else "template",
+              states=not find, engine=engine, address=address, workers=workers, precision=precision)
     if batch_size: kw["batch_size"] = batch_size
     return extract(out, **kw)
 
@@ -190,7 +196,7 @@ def _dispatch(a):
     if a.cmd == "prepare":
         st = do_prepare(a.data, a.out, a.min_count); print(f"[wordscrunch] prepared {a.out}: {st}")
     elif a.cmd == "extract":
-        print(f"[wordscrunch] attention caches: {do_extract(a.out, a.model, a.device, a.shard, a.batch_size, a.find)}")
+        print(f"[wordscrunch] attention caches: {do_extract(a.out, a.model, a.device, a.shard, a.batch_size, a.find, engine=a.engine, address=a.address, workers=a.workers, precision=a.precision)}")
     elif a.cmd == "train":
         do_train(a.out, a.epochs, a.mode, a.seed); print(f"[wordscrunch] wrote {RunFolder(a.out).vectors_txt}")
     elif a.cmd == "baselines":
