@@ -20,7 +20,8 @@ __all__ = ['SEMANTIC_SECTIONS', 'PROBES', 'HEATMAP_WORDS', 'ABLATIONS', 'BENCHMA
            'analogy_correct', 'analogy_summary', 'analogy_scores', 'gold_categories', 'clustering_scores',
            'nearest_neighbours', 'similarity_matrix', 'score_kv', 'compare_models', 'evaluate_vectors',
            'score_interval', 'unpaired_comparison', 'verdict', 'metrics_table', 'markdown_table', 'plot_heatmaps',
-           'report_paths', 'write_report', 'run_vectors', 'evaluate_run', 'load_metrics']
+           'report_paths', 'write_report', 'run_vectors', 'evaluate_run', 'vectors_name', 'name_vectors', 'summary',
+           'load_metrics']
 
 # %% ../nbs/05_evaluate.ipynb #76ff790f
 def _split_pairs(seed):
@@ -643,6 +644,33 @@ def evaluate_run(run, **kwargs):
     m = evaluate_vectors(found, **kwargs)
     write_report(m, run)
     return m
+
+# %% ../nbs/05_evaluate.ipynb #cc543a3f
+def vectors_name(path):
+    "The model name of a vectors file, as `run_vectors` names a run's: wordscrunch, an ablation's NAME, else the file's stem."
+    p = Path(path)
+    if p.name != "vectors.txt": return p.stem
+    if p.parent.parent.name == "ablations": return p.parent.name
+    run = RunFolder(p.parent)
+    return "wordscrunch" if run.config.exists() or run.vectors.exists() else (p.parent.name or "vectors")
+
+def name_vectors(paths, names=None):
+    "name -> path for word2vec files, named by `vectors_name` (or by `names`, one per file in order); clear errors for missing files."
+    paths = [Path(p) for p in paths]
+    if names and len(names) != len(paths):
+        raise WordscrunchError(f"--name given {len(names)} times for {len(paths)} vectors files: give one name per file, in order")
+    for p in paths:
+        if not p.is_file(): raise WordscrunchError(f"{p}: no such file; give word2vec files (text or binary)")
+    out = {}
+    for p, n in zip(paths, names or [vectors_name(p) for p in paths]):
+        while n in out: n += "'"
+        out[n] = p
+    return out
+
+# %% ../nbs/05_evaluate.ipynb #c68365b9
+def summary(metrics):
+    "The report's tables (own coverage, shared vocabulary, ablations) and verdict as markdown text: what `wordscrunch evaluate` prints."
+    return "\n".join(_tables_md(metrics))
 
 # %% ../nbs/05_evaluate.ipynb #70fa21b6
 def load_metrics(path):
