@@ -193,8 +193,8 @@ def do_train(out, epochs=None, mode=None, seed=0, dest=None, layers="all", **kw)
     return train(run, mode=mode, seed=seed, out=dest, key=key, **kw)
 
 # %% ../nbs/08_cli.ipynb #dda5646f
-def do_ablations(out, epochs=None, seed=0):
-    "Train every ablation model into `ablations/NAME/` (the default mode's entry is a copy of the main model)."
+def do_ablations(out, epochs=None, seed=0, keep_snapshots=False):
+    "Train every ablation model into `ablations/NAME/` (the default mode's entry is a copy of the main model); their snapshots (only the main model's are plotted) are dropped unless `keep_snapshots`."
     from wordscrunch.train import DEFAULT_MODE
     run = RunFolder(out)
     for name, spec in ablation_specs().items():
@@ -207,6 +207,7 @@ def do_ablations(out, epochs=None, seed=0):
             continue
         print(f"[wordscrunch] ablation {name}: {spec}", flush=True)
         do_train(out, epochs=epochs, seed=seed, dest=dest, **spec)
+        if not keep_snapshots: shutil.rmtree(dest/"snapshots", ignore_errors=True)   # ~60 MB each on the demo
 
 # %% ../nbs/08_cli.ipynb #0917f6cc
 def do_baselines(out, model=None, device="cpu", seed=0):
