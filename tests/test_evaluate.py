@@ -131,3 +131,53 @@ def test_bad_input(tmp_path):
         evaluate_run(tmp_path)
     with pytest.raises(WordscrunchError, match="no vectors given"):
         evaluate_vectors({}, progress=False)
+
+
+def test_binary_by_content(tmp_path, toy_file):
+    "A gensim binary file is read whatever its name; a text file named .bin is read as text."
+    kv = KeyedVectors.load_word2vec_format(str(toy_file))
+    kv.save_word2vec_format(str(tmp_path/"model.txt"), binary=True)       # binary under a text name
+    (tmp_path/"text.bin").write_bytes(toy_file.read_bytes())                 # text under a binary name
+    from wordscrunch.evaluate import is_binary_w2v, load_kv
+    assert is_binary_w2v(tmp_path/"model.txt") and not is_binary_w2v(tmp_path/"text.bin")
+    for p in ("model.txt", "text.bin"):
+        got = load_kv(tmp_path/p)
+        assert got.index_to_key == kv.index_to_key and np.allclose(got.vectors, kv.vectors, atol=1e-6)
+
+
+def test_wrong_dimension_names_line_and_word(tmp_path):
+    bad = tmp_path/"short.txt"
+    bad.write_text("3 4\nking 1 0 0 0\nqueen 0 1 0\nman 0 0 1 0\n")
+    with pytest.raises(WordscrunchError, match=r"short.txt:3: word 'queen' has 3 values, the header says 4") as e:
+        evaluate_vectors({"x": bad}, progress=False)
+    assert "\n" not in str(e.value)
+
+
+def test_intervals_and_paired_verdicts(metrics, toy_file):
+    "Every headline number has a 95% interval around it; comparisons are paired and seeded; tiny data gets no verdict."
+    from wordscrunch.evaluate import compare_items, verdict, wilson
+    for t in ("models", "shared"):
+        s = metrics[t]["toy"]
+        lo, hi = s["analogy"]["accuracy_ci"]
+        assert lo < s["analogy"]["accuracy"] < hi
+        assert s["analogy"]["accuracy_ci"] == wilson(s["analogy"]["correct"], s["analogy"]["covered"])
+        for b in ("ws353", "simlex"):
+            lo, hi = s[b]["spearman_ci"]
+            assert lo < s[b]["spearman"] < hi and s[b]["pairs"] == round((1 - s[b]["oov"]) * (353 if b == "ws353" else 999))
+    kv = KeyedVectors.load_word2vec_format(str(toy_file))
+    noisy = KeyedVectors(kv.vector_size); noisy.add_vectors(kv.index_to_key, kv.vectors + np.random.default_rng(0).normal(size=kv.vectors.shape).astype(np.float32) * 3)
+    m1 = evaluate_vectors({"wordscrunch": kv, "noisy": noisy}, progress=False, cosmul=False)
+    m2 = evaluate_vectors({"wordscrunch": kv, "noisy": noisy}, progress=False, cosmul=False)
+    assert m1["comparisons"] == m2["comparisons"]                                   # seeded: reproducible
+    c = m1["comparisons"]["wordscrunch"]["noisy"]
+    assert c["analogy"]["verdict"] == "better" and c["analogy"]["ci"][0] > 0       # noise destroys the capital offsets
+    assert verdict(m1)[0].startswith("- `wordscrunch` vs `noisy`: better on analogy (+")
+    few = compare_items("accuracy", np.ones(10), np.zeros(10))
+    assert few["verdict"] == "not meaningful"                                       # 10 questions: too few to tell
+
+
+def test_report_beside_json(tmp_path, metrics):
+    p = evaluate_vectors({"toy": toy_kv(seed=0)}, out=tmp_path/"eval.json", progress=False, cosmul=False)
+    assert (tmp_path/"eval.json").exists() and (tmp_path/"eval.md").exists() and (tmp_path/"eval-heatmaps.png").exists()
+    assert "![eval-heatmaps](eval-heatmaps.png)" in (tmp_path/"eval.md").read_text()
+    assert not (tmp_path/"metrics.json").exists()                                   # nothing else in the folder clobbered
