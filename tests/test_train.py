@@ -81,7 +81,8 @@ def test_outputs(tmp_path):
     from safetensors.torch import load_file
     E = load_file(str(tmp_path/"vectors.safetensors"))["embeddings"]
     assert E.shape == (G.n_vocab, 32) and E.dtype == torch.float32 and torch.equal(E, r.E)
-    kv = T.load_vectors(tmp_path/"vectors.txt")
+    from wordscrunch.data import load_vectors
+    kv = load_vectors(tmp_path/"vectors.txt")
     assert kv.index_to_key == G.words and np.allclose(kv.vectors, E.numpy(), atol=1e-5)
     assert (tmp_path/"snapshots"/"epoch-000.safetensors").exists() and (tmp_path/"snapshots"/"epoch-003.safetensors").exists()
     with pytest.raises(WordscrunchError, match="other settings"):
@@ -98,11 +99,31 @@ def test_bad_input():
     with pytest.raises(WordscrunchError, match="columns"): T.graph_from_attention(df.drop(columns="strength"), vocab)
     with pytest.raises(WordscrunchError, match="vocab.parquet is missing"): T.graph_from_run("/nonexistent/run")
 
-def test_dev_split_disjoint_halves():
-    P = T.dev_test_pairs(0)
-    for _, g in P.groupby("dataset"):
+def test_dev_test_halves_partition_each_set():
+    "The dev and test halves of WS353 and SimLex hold different pairs, together all of the set; MEN and SimVerb are dev only."
+    from wordscrunch.benchmarks import benchmark_pairs, pair_path, read_pairs
+    P = benchmark_pairs(0)
+    for name, g in P.groupby("dataset"):
+        full = read_pairs(pair_path(name))
+        key = lambda d: set(zip(d.w1, d.w2, d.score))
         d, t = g[g.split == "dev"], g[g.split == "test"]
-        assert abs(len(d) - len(t)) <= 1 and not set(d.index) & set(t.index)
+        assert key(d) | key(t) == key(full) and len(d) + len(t) == len(full)
+        assert not key(d) & key(t) or name in ("men", "simverb")
+        if name in ("men", "simverb"): assert len(t) == 0
+        else: assert abs(len(d) - len(t)) <= 1
+
+def test_main_and_ablation_configs_named_once(tmp_path):
+    "The main model's settings go under config.json's `train`, each ablation's under `train:NAME` (no overwrite)."
+    from wordscrunch.data import RunFolder, read_config
+    run = RunFolder(tmp_path).ensure()
+    base = T.TrainConfig(dim=16, epochs=2, batch_size=64, select="last")
+    T._finish(run.root, run, base.resolved(), G, T.new_state(base.resolved(), G), 2, torch.zeros(G.n_vocab, 16))
+    for n in ("agg-mean", "layers-last"):
+        cfg = T.ablation_config(n, base).resolved()
+        T._finish(T.model_dir(run, cfg), run, cfg, G, T.new_state(cfg, G), 2, torch.zeros(G.n_vocab, 16))
+    c = read_config(run)
+    assert c["train"]["name"] == "wordscrunch" and c["train"]["agg"] == "strength" and c["train"]["layers"] == "all"
+    assert c["train:agg-mean"]["agg"] == "mean" and c["train:layers-last"]["layers"] == "last"
 
 def test_repel_raises_min_angle():
     E = sample_sphere(600, 20, seed=0); R = repel(E, steps=5, seed=0)

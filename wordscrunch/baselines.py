@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import (WordscrunchError, _as_run, benchmark_words, load_descriptions, load_vocab,
+from .data import (WordscrunchError, _as_run, load_descriptions, load_vocab,
                               oewn_path, read_config, sha256_file, update_config, w2v_sentences)
+from .benchmarks import benchmark_words
 
 # %% auto #0
 __all__ = ['BASELINES', 'W2V_GRID', 'BUILDERS', 'OPTIONAL', 'oewn_toy_run', 'run_dim', 'train_word2vec', 'tune_word2vec',
@@ -283,7 +284,7 @@ OPTIONAL = {"glove-6b-50d"}      # skipped with a message when its package is mi
 # %% ../nbs/04_baselines.ipynb #6a63bb34
 def build_one(job, name, force=False):
     "Build baseline `name` unless its file exists with the same settings; record it in config.json; its path (None if skipped)."
-    from wordscrunch.train import save_word2vec   # imports torch
+    from wordscrunch.data import save_word2vec
     settings, build = BUILDERS[name]
     s = {**settings(job), "data": sha256_file(job.run.descriptions)}
     path = job.run.baselines/f"{name}.txt"

@@ -10,10 +10,9 @@ from pathlib import Path
 from .data import RunFolder, WordscrunchError, update_config
 
 # %% auto #0
-__all__ = ['EPOCHS_HELP', 'MODES_HELP', 'OVERVIEW', 'DEFAULT_POOLING', 'ABLATION_POOLING', 'build_parser', 'attention_key_for',
-           'ablation_specs', 'check_model', 'require_stages', 'do_prepare', 'do_extract', 'do_train', 'do_ablations',
-           'do_baselines', 'do_evaluate_run', 'do_evaluate_files', 'do_search', 'do_reverse_dictionary', 'do_run',
-           'main']
+__all__ = ['OVERVIEW', 'DEFAULT_POOLING', 'ABLATION_POOLING', 'build_parser', 'check_model', 'require_stages', 'do_prepare',
+           'do_extract', 'main_config', 'do_train', 'do_ablations', 'do_baselines', 'do_evaluate_run',
+           'do_evaluate_files', 'do_search', 'do_reverse_dictionary', 'do_run', 'main']
 
 # %% ../nbs/08_cli.ipynb #e8e4471f
 class _Help(argparse.RawDescriptionHelpFormatter):
@@ -38,8 +37,12 @@ def _shard(s):
         raise argparse.ArgumentTypeError(f"--shard must look like i/n with 0 <= i < n, got {s!r}")
 
 # %% ../nbs/08_cli.ipynb #56a4ebcc
-EPOCHS_HELP = "training epochs; the best epoch on the dev halves is kept (default: 30, or 10 for the direct mode)"
-MODES_HELP = "gated | direct | no-gate | propagation | uniform (default: propagation, training's DEFAULT_MODE)"
+def _train_help():
+    "The help of --epochs and --mode, from training's own defaults (the policy lives in 03_train, not here)."
+    from wordscrunch.train import DEFAULT_EPOCHS, DEFAULT_MODE, MODES
+    per = ", ".join(f"{m} {n}" for m, n in DEFAULT_EPOCHS.items())
+    return (f"training epochs; the best epoch on the dev data is kept (default per mode: {per})",
+            f"{' | '.join(MODES)} | uniform (default: {DEFAULT_MODE}, training's DEFAULT_MODE)")
 
 def _common(p, out_required=True):
     p.add_argument("--out", required=out_required, default=None if out_required else "runs/demo", metavar="RUN",
@@ -59,7 +62,7 @@ def _add_run(sub):
              "command resumes an interrupted run. A run that fails before any stage finished leaves no folder.")
     _common(p, out_required=False); _model_args(p)
     p.add_argument("--data", default="demo", help="demo | oewn | wordnet | PATH (LLM-JSON, JSONL, CSV or TSV with word and description)")
-    p.add_argument("--epochs", type=int, default=None, help=EPOCHS_HELP)
+    p.add_argument("--epochs", type=int, default=None, help=_train_help()[0])
     p.add_argument("--no-ablations", action="store_true", help="skip the ablation models (faster; no ablation table)")
     p.add_argument("--seed", type=int, default=0, help="seed of the initial vectors, the batches and the baselines")
 
@@ -94,8 +97,9 @@ def _add_train(sub):
              "Start every word on the unit hypersphere and train it toward its descriptions' attention-weighted\n"
              "context: vectors.safetensors, vectors.txt, history.json, checkpoints/. Needs `prepare` and `extract`.")
     _common(p)
-    p.add_argument("--epochs", type=int, default=None, help=EPOCHS_HELP)
-    p.add_argument("--mode", default=None, help=MODES_HELP)
+    epochs_help, modes_help = _train_help()
+    p.add_argument("--epochs", type=int, default=None, help=epochs_help)
+    p.add_argument("--mode", default=None, help=modes_help)
     p.add_argument("--seed", type=int, default=0, help="seed of the initial vectors and the batches")
 
 def _add_baselines(sub):
@@ -148,22 +152,7 @@ def build_parser():
 
 # %% ../nbs/08_cli.ipynb #67255b8f
 DEFAULT_POOLING = ("all", "mean")
-ABLATION_POOLING = ("last", "mean")
-
-def attention_key_for(run, layers="all", heads="mean", mode="template"):
-    "The key of the run's attention cache with this pooling, made from its current data (a clear error if none)."
-    from wordscrunch.attention import select_attention
-    return select_attention(run, layers=layers, heads=heads, mode=mode)
-
-# %% ../nbs/08_cli.ipynb #20b502a4
-def ablation_specs():
-    "The ablation models `run` trains: name -> keyword arguments of `wordscrunch.train.train` (plus `layers`)."
-    from wordscrunch.train import DEFAULT_MODE
-    specs = {m: dict(mode=m) for m in ("gated", "direct", "no-gate", "propagation")}
-    specs["uniform"] = dict(mode=DEFAULT_MODE, weights="uniform")
-    specs["layers-last"] = dict(mode=DEFAULT_MODE, layers="last")
-    specs["agg-mean"] = dict(mode=DEFAULT_MODE, agg="mean")
-    return specs
+ABLATION_POOLING = ("last", "mean")     # for the `layers-last` ablation
 
 # %% ../nbs/08_cli.ipynb #115c5dda
 def check_model(model):
@@ -202,33 +191,22 @@ def do_extract(out, model=None, device="cpu", shard=None, batch_size=None, find=
     return extract(out, **kw)
 
 # %% ../nbs/08_cli.ipynb #97790bbb
-def do_train(out, epochs=None, mode=None, seed=0, dest=None, layers="all", **kw):
-    "Stages 2-3: train one model over the run's attention into `dest` (default: the run folder)."
-    from wordscrunch.train import train, DEFAULT_MODE
+def main_config(epochs=None, mode=None, seed=0):
+    "The run's main `TrainConfig` from the command line's options (None: training's defaults)."
+    from wordscrunch.train import TrainConfig, DEFAULT_MODE
+    return TrainConfig(mode=mode or DEFAULT_MODE, epochs=epochs, seed=seed)
+
+def do_train(out, epochs=None, mode=None, seed=0):
+    "Stages 2-3: train the main model over the run's attention into the run folder."
+    from wordscrunch.train import train
     require_stages(out, "prepare", "extract")
-    run = RunFolder(out)
-    key = attention_key_for(run, layers=layers)
-    mode = mode or DEFAULT_MODE
-    # the buffer modes keep improving for longer than `direct` (03_train, "On all of Open English WordNet")
-    kw["epochs"] = epochs if epochs is not None else (10 if mode == "direct" else 30)
-    return train(run, mode=mode, seed=seed, out=dest, key=key, **kw)
+    return train(out, main_config(epochs, mode, seed))
 
 # %% ../nbs/08_cli.ipynb #dda5646f
 def do_ablations(out, epochs=None, seed=0, keep_snapshots=False):
-    "Train every ablation model into `ablations/NAME/` (the default mode's entry is a copy of the main model); their snapshots (only the main model's are plotted) are dropped unless `keep_snapshots`."
-    from wordscrunch.train import DEFAULT_MODE
-    run = RunFolder(out)
-    for name, spec in ablation_specs().items():
-        dest = run.ablations/name
-        if spec == dict(mode=DEFAULT_MODE) and run.vectors_txt.exists():
-            dest.mkdir(parents=True, exist_ok=True)
-            for f in ("vectors.txt", "vectors.safetensors", "history.json"):
-                if (run.root/f).exists(): shutil.copy2(run.root/f, dest/f)
-            print(f"[wordscrunch] ablation {name}: the default mode, copied from {run.root}", flush=True)
-            continue
-        print(f"[wordscrunch] ablation {name}: {spec}", flush=True)
-        do_train(out, epochs=epochs, seed=seed, dest=dest, **spec)
-        if not keep_snapshots: shutil.rmtree(dest/"snapshots", ignore_errors=True)   # ~60 MB each on the demo
+    "Train every ablation of the main model into `ablations/NAME/` (training's `train_ablations`)."
+    from wordscrunch.train import train_ablations
+    return train_ablations(out, main_config(epochs, None, seed), keep_snapshots=keep_snapshots)
 
 # %% ../nbs/08_cli.ipynb #0917f6cc
 def do_baselines(out, model=None, device="cpu", seed=0):

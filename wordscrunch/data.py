@@ -19,7 +19,7 @@ __all__ = ['DATA_DIR', 'STOPWORDS', 'log', 'DEMO_FILE', 'DICTIONARY_SOURCES', 'C
            'read_wordnet', 'read_llm_json', 'read_table', 'source_files', 'load_source', 'clean_text', 'norm_word',
            'default_min_words', 'clean_descriptions', 'description_tokens', 'build_vocab', 'inflections',
            'inflection_text', 'inflection_descriptions', 'prepare_settings', 'described', 'prepare',
-           'load_descriptions', 'load_vocab', 'w2v_sentences', 'benchmark_words', 'make_demo_subset']
+           'load_descriptions', 'load_vocab', 'w2v_sentences', 'save_word2vec', 'load_vectors', 'make_demo_subset']
 
 # %% ../nbs/00_data.ipynb #ef58334b
 class WordscrunchError(Exception):
@@ -560,21 +560,33 @@ def w2v_sentences(run):
     d = load_descriptions(run)
     return [[w] + description_tokens(t) for w, t in zip(d.word, d.text)]
 
-# %% ../nbs/00_data.ipynb #270ba56e
-def benchmark_words():
-    "The lower-cased words of gensim's Google analogy set, WordSim-353 and SimLex-999."
-    from gensim.test.utils import datapath
-    words = set()
-    for l in open(datapath("questions-words.txt"), encoding="utf-8"):
-        if not l.startswith(":"): words.update(l.lower().split())
-    for f in ["wordsim353.tsv", "simlex999.txt"]:
-        for l in open(datapath(f), encoding="utf-8"):
-            p = l.lower().rstrip("\n").split("\t")
-            if not l.startswith("#") and len(p) >= 3: words.update(p[:2])
-    return words
+# %% ../nbs/00_data.ipynb #e5d09ff4
+def save_word2vec(words, E, path):
+    "Write `E` (rows in `words` order; numpy or torch) in word2vec text format, atomically."
+    E = np.asarray(E, dtype=np.float32)
+    if len(words) != len(E): raise WordscrunchError(f"{path}: {len(words)} words but {len(E)} vectors")
+    df = pd.DataFrame(E); df.insert(0, "w", [re.sub(r"\s+", "_", str(w)) for w in words])
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(f"{E.shape[0]} {E.shape[1]}\n")
+            df.to_csv(f, sep=" ", header=False, index=False, float_format="%.6g")
+    return Path(path)
 
+def load_vectors(path, words=None):
+    "A gensim KeyedVectors from a word2vec text file, or from a .safetensors ('embeddings') plus `words`."
+    from gensim.models import KeyedVectors
+    path = Path(path)
+    if not path.exists(): raise WordscrunchError(f"{path} is missing: run `wordscrunch train` first")
+    if path.suffix != ".safetensors": return KeyedVectors.load_word2vec_format(str(path), binary=False)
+    if words is None: raise WordscrunchError(f"{path}: loading safetensors vectors needs the vocabulary words")
+    from safetensors.numpy import load_file
+    E = load_file(str(path))["embeddings"]
+    kv = KeyedVectors(E.shape[1]); kv.add_vectors([re.sub(r"\s+", "_", w) for w in words], E); return kv
+
+# %% ../nbs/00_data.ipynb #270ba56e
 def make_demo_subset(out=None, max_glosses=16_000, per_hop_word=3):
     "Write the demo subset of OEWN (benchmark words with all glosses + their glosses' words, 1 hop) -> stats."
+    from wordscrunch.benchmarks import benchmark_words   # the benchmarks' home (which imports this module)
     out = Path(out) if out else DATA_DIR/DEMO_FILE
     g = {}
     for r in read_oewn(): g.setdefault(r.word, []).append(r.text)

@@ -10,30 +10,38 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import RunFolder, WordscrunchError, atomic_path, benchmark_words, write_json
+from .data import RunFolder, WordscrunchError, atomic_path, write_json
+from .benchmarks import DEV_ONLY as DEV_SETS, benchmark_words, pair_path
 
 # %% auto #0
-__all__ = ['SEMANTIC_SECTIONS', 'PROBES', 'HEATMAP_WORDS', 'ABLATIONS', 'BENCHMARKS', 'MIN_N', 'N_BOOT', 'GOLD_ROLES',
-           'BENCH_NAMES', 'benchmark_path', 'is_binary_w2v', 'check_w2v_text', 'load_kv', 'restrict_kv', 'shared_vocab',
-           'toy_kv', 'read_pairs', 'dev_test_pairs', 'write_pairs', 'wilson', 'spearman_rows', 'boot_index',
-           'spearman_ci', 'compare_items', 'pair_sims', 'word_pairs_score', 'read_analogies', 'analogy_answers',
-           'analogy_correct', 'analogy_summary', 'analogy_scores', 'gold_categories', 'clustering_scores',
-           'nearest_neighbours', 'similarity_matrix', 'score_kv', 'compare_models', 'evaluate_vectors',
-           'score_interval', 'unpaired_comparison', 'verdict', 'metrics_table', 'markdown_table', 'plot_heatmaps',
-           'report_paths', 'write_report', 'run_vectors', 'evaluate_run', 'vectors_name', 'name_vectors', 'summary',
-           'load_metrics']
+__all__ = ['SEMANTIC_SECTIONS', 'PROBES', 'HEATMAP_WORDS', 'BENCHMARKS', 'MIN_N', 'N_BOOT', 'GOLD_ROLES', 'BENCH_NAMES',
+           'is_ablation', 'ablation_names', 'benchmark_path', 'is_binary_w2v', 'check_w2v_text', 'load_kv',
+           'restrict_kv', 'shared_vocab', 'toy_kv', 'read_pairs', 'dev_test_pairs', 'write_pairs', 'wilson',
+           'spearman_rows', 'boot_index', 'spearman_ci', 'compare_items', 'pair_sims', 'word_pairs_score',
+           'read_analogies', 'analogy_answers', 'analogy_correct', 'analogy_summary', 'analogy_scores',
+           'gold_categories', 'clustering_scores', 'nearest_neighbours', 'similarity_matrix', 'score_kv',
+           'compare_models', 'evaluate_vectors', 'score_interval', 'unpaired_comparison', 'verdict', 'metrics_table',
+           'markdown_table', 'plot_heatmaps', 'report_paths', 'write_report', 'run_vectors', 'evaluate_run',
+           'vectors_name', 'name_vectors', 'summary', 'load_metrics']
 
 # %% ../nbs/05_evaluate.ipynb #76ff790f
 def _split_pairs(seed):
     "The seeded dev/test split of WS353 and SimLex-999 (a long DataFrame with dataset, split, w1, w2, score)."
-    from wordscrunch.train import dev_test_pairs as split   # the only name evaluation takes from training
-    return split(seed)
+    from wordscrunch.benchmarks import benchmark_pairs   # the one home of the split, shared with training
+    return benchmark_pairs(seed, sets=("ws353", "simlex"))
 
 # %% ../nbs/05_evaluate.ipynb #89759690
 SEMANTIC_SECTIONS = ("capital-common-countries", "capital-world", "currency", "city-in-state", "family")
 PROBES = ("king", "queen", "man", "woman", "dog", "car", "happy", "run", "bank", "apple", "computer", "music")
 HEATMAP_WORDS = ("king", "queen", "man", "woman", "apple")
-ABLATIONS = ("gated", "direct", "no-gate", "propagation", "uniform", "layers-last", "agg-mean")
+
+def is_ablation(source):
+    "Whether a vectors file is an ablation's: it lies in a run's `ablations/NAME/` folder (evaluation knows no more of training)."
+    return "ablations" in Path(str(source)).parts[:-1]
+
+def ablation_names(metrics):
+    "The models of a metrics dict whose vectors came from a run's ablations/ folder, in file order."
+    return [n for n, i in metrics.get("info", {}).get("models", {}).items() if is_ablation(i.get("source", ""))]
 BENCHMARKS = {"analogy": "questions-words.txt", "ws353": "wordsim353.tsv", "simlex": "simlex999.txt"}
 
 def benchmark_path(name):
@@ -305,6 +313,8 @@ def analogy_summary(outcome, questions=None):
     cov = ~np.isnan(outcome); ok = cov & (np.nan_to_num(outcome) == 1)
     sec = {s: (q.section == s).to_numpy() for s in dict.fromkeys(q.section)}
     return {"accuracy": _acc(ok, cov), "accuracy_ci": wilson(int(ok.sum()), int(cov.sum())),
+            "all_accuracy": float(ok.sum() / len(q)) if len(q) else float("nan"),   # unanswered = wrong
+            "all_accuracy_ci": wilson(int(ok.sum()), len(q)),
             "semantic": _acc(ok, cov & sem), "syntactic": _acc(ok, cov & ~sem),
             "covered": int(cov.sum()), "total": len(q), "coverage": float(cov.mean()), "correct": int(ok.sum()),
             "semantic_covered": int((cov & sem).sum()), "syntactic_covered": int((cov & ~sem).sum()),
@@ -392,6 +402,7 @@ def score_kv(kv, halves=None, restrict_vocab=300000, eps=1e-3, cosmul=True, seed
     for name in ("ws353", "simlex"):
         out[name] = word_pairs_score(kv, name, restrict_vocab, seed=seed)
         for h in ("dev", "test"): out[name][h] = word_pairs_score(kv, halves[name][h], restrict_vocab, seed=seed)
+    for name in DEV_SETS: out[name] = word_pairs_score(kv, str(pair_path(name)), restrict_vocab, seed=seed)
     out["clustering"] = clustering_scores(kv, seed=seed)
     if not items: return out
     return out, {"analogy": outs["add"], **{b: pair_sims(kv, b, restrict_vocab) for b in ("ws353", "simlex")}}
@@ -406,6 +417,13 @@ def compare_models(items, ref, n_boot=N_BOOT, seed=0):
         out[other] = {"analogy": compare_items("accuracy", items[ref]["analogy"], it["analogy"], n_boot=n_boot, seed=seed)}
         for b in ("ws353", "simlex"): out[other][b] = compare_items("spearman", items[ref][b], it[b], gold[b], n_boot, seed)
     return out
+
+# %% ../nbs/05_evaluate.ipynb #1e7e947a
+def _three_clusterings(kv, seed=0):
+    "{'kmeans', 'attention', 'quantisation'}: purity/NMI/ARI of stage 5b's three methods on the gold word classes."
+    from wordscrunch.clustering import cluster_scores    # 5b builds on this module, so it is imported late
+    try: return cluster_scores(kv, seed=seed)
+    except WordscrunchError: return {}                   # too few gold words in this vocabulary
 
 # %% ../nbs/05_evaluate.ipynb #0e2501c6
 def _eval_info(kvs, sources, common, restrict_vocab, eps, seed, probes, ref):
@@ -432,6 +450,7 @@ def evaluate_vectors(paths_or_kvs, out=None, shared=True, restrict_vocab=300000,
     items = {}
     for n, kv in tqdm(kvs.items(), desc="evaluate", disable=not progress):
         m["models"][n] = score_kv(kv, halves, restrict_vocab, eps, cosmul, seed, threads)
+        m["models"][n]["clustering"].update(_three_clusterings(kv, seed))
         m["neighbours"][n] = nearest_neighbours(kv, probes)
         m["heatmaps"][n] = _json_matrix(similarity_matrix(kv, words=HEATMAP_WORDS))
         if shared:
@@ -489,7 +508,7 @@ def verdict(metrics, model=None, table="shared"):
     comps = metrics.get("comparisons", {}).get(model, {}) if table == "shared" else {}
     rows = []
     for other, r in ms.items():
-        if other == model or other in ABLATIONS: continue
+        if other == model or other in ablation_names(metrics): continue
         comp = comps.get(other) or {b: unpaired_comparison(ms[model], r, b) for b in BENCH_NAMES}
         rows.append(_verdict_line(model, other, comp, "" if other in comps else " (intervals only: no paired test in this file)"))
     return rows
@@ -507,15 +526,17 @@ def metrics_table(metrics, table="shared", models=None):
         row.update({"semantic": a.get("semantic"), "syntactic": a.get("syntactic"), "3cosmul": mul.get("accuracy"),
                     "covered": a.get("covered"), "total": a.get("total"), "analogy test": a.get("test"),
                     "ws353 test": s["ws353"].get("test", {}).get("spearman"), "ws353 oov": s["ws353"]["oov"],
+                    "all": a.get("all_accuracy"), "men dev": s.get("men", {}).get("spearman"),
+                    "simverb dev": s.get("simverb", {}).get("spearman"),
                     "simlex test": s["simlex"].get("test", {}).get("spearman"), "simlex oov": s["simlex"]["oov"],
                     "purity": s.get("clustering", {}).get("purity"), "nmi": s.get("clustering", {}).get("nmi")})
         rows.append(row)
     return pd.DataFrame(rows).set_index("model") if rows else pd.DataFrame()
 
 # %% ../nbs/05_evaluate.ipynb #adbbffc8
-_ORDER = ["vocab", "analogy", "semantic", "syntactic", "3cosmul", "covered", "total", "analogy test", "ws353",
-          "ws353 test", "ws353 oov", "simlex", "simlex test", "simlex oov", "purity", "nmi"]
-_PCT = {"analogy", "semantic", "syntactic", "3cosmul", "analogy test", "ws353 oov", "simlex oov"}
+_ORDER = ["vocab", "all", "analogy", "semantic", "syntactic", "3cosmul", "covered", "total", "analogy test", "ws353",
+          "ws353 test", "ws353 oov", "simlex", "simlex test", "simlex oov", "men dev", "simverb dev", "purity", "nmi"]
+_PCT = {"all", "analogy", "semantic", "syntactic", "3cosmul", "analogy test", "ws353 oov", "simlex oov"}
 
 def _fmt(x, pct=False, integer=False):
     if x is None or (isinstance(x, float) and math.isnan(x)): return "–"
@@ -540,6 +561,28 @@ def markdown_table(df):
     lines += ["| " + " | ".join([str(n)] + [_cell(r, c) for c in cols]) + " |" for n, r in df.iterrows()]
     small = any((df[f"{b} n"] < MIN_N).any() for b in ("analogy", "ws353", "simlex") if f"{b} n" in df)
     return "\n".join(lines) + "\n" + (f"\n† fewer than {MIN_N} questions or pairs: not meaningful.\n" if small else "")
+
+# %% ../nbs/05_evaluate.ipynb #62543504
+def _clustering_md(metrics):
+    rows = [(n, meth, c[meth]) for n, s in metrics.get("models", {}).items() for c in [s.get("clustering", {})]
+            for meth in ("kmeans", "attention", "quantisation") if meth in c]
+    if not rows: return []
+    md = ["## Clustering: k-means, attention heads, identity-attention quantisation", "",
+          "Gold word classes of the analogy sections, each model's own coverage, the same k for the three methods.", "",
+          "| model | method | purity | NMI | ARI | words |", "|---|---|---|---|---|---|"]
+    md += [f"| {n} | {meth} | {_fmt(v['purity'])} | {_fmt(v['nmi'])} | {_fmt(v['ari'])} | {v['n_words']:,} |" for n, meth, v in rows]
+    return md + [""]
+
+def _reverse_md(metrics):
+    rd = metrics.get("reverse_dictionary")
+    if not rd: return []
+    md = ["## Reverse dictionary (GCIDE definitions, never trained on)", "",
+          "| model | acc@1 | acc@10 | acc@100 | median rank | queries |", "|---|---|---|---|---|---|"]
+    md += [f"| {n} | {_fmt(s['accuracy@1'], True)} | {_fmt(s['accuracy@10'], True)} | {_fmt(s['accuracy@100'], True)} | "
+           f"{s['median_rank']:g} | {s['queries']:,} |" for n, s in rd.items()]
+    return md + [""]
+
+def _extra_md(metrics): return _clustering_md(metrics) + _reverse_md(metrics)
 
 # %% ../nbs/05_evaluate.ipynb #6980379f
 def plot_heatmaps(metrics, path=None):
@@ -574,14 +617,16 @@ def report_paths(dest):
 # %% ../nbs/05_evaluate.ipynb #59293676
 def _intro_md(info):
     return ["# wordscrunch evaluation report", "",
-            "Analogy = 3CosAdd accuracy over covered questions (Google set; semantic = first five sections), "
+            "Analogy = 3CosAdd accuracy over covered questions (Google set; semantic = first five sections); "
+            "`all` = the same over all 19,544 questions, an unanswered question counting as wrong; "
             "3CosMul after Levy & Goldberg (2014); WS353 and SimLex-999 = Spearman ρ; `test` = the held-out half "
             f"({info.get('dev_test', 'dev_test_pairs')}); clustering = k-means purity/NMI on the analogy sections' "
             "word classes. Accuracies and OOV in percent. In brackets: 95% intervals "
             f"({info.get('intervals', 'Wilson for accuracies; for ρ from its bootstrap, or Fisher z')}).", ""]
 
 def _tables_md(metrics):
-    info, abl = metrics.get("info", {}), [n for n in ("wordscrunch",) + ABLATIONS if n in metrics.get("models", {})]
+    info, abl = metrics.get("info", {}), ["wordscrunch"] + ablation_names(metrics)
+    abl = [n for n in abl if n in metrics.get("models", {})]
     md = ["## Models on their own coverage", "",
           "Each model answers only the questions and pairs it covers, so rows are not directly comparable.", "",
           markdown_table(metrics_table(metrics, "models")),
@@ -589,7 +634,7 @@ def _tables_md(metrics):
           "Every model restricted to the words all models have: the same questions, pairs and cluster words.", "",
           markdown_table(metrics_table(metrics, "shared")), "## Verdict", "",
           "Better or worse only where a paired test on the same questions and pairs says so (95%).", "", *verdict(metrics), ""]
-    if any(n in ABLATIONS for n in abl):
+    if len(abl) > 1:
         md += ["## Ablations", "", "The training modes share the run's vocabulary; own coverage.", "",
                markdown_table(metrics_table(metrics, "models", abl))]
     return md
@@ -619,9 +664,21 @@ def write_report(metrics, dest):
     flat = pd.concat([t for t in tabs if len(t)]).reset_index()
     with atomic_path(P["csv"]) as tmp: flat.to_csv(tmp, index=False)
     plt.close(plot_heatmaps(metrics, P["heatmaps"]))
-    md = _intro_md(metrics.get("info", {})) + _tables_md(metrics) + _neighbours_md(metrics) + _figures_md(P)
+    md = (_intro_md(metrics.get("info", {})) + _tables_md(metrics) + _extra_md(metrics) + _neighbours_md(metrics)
+          + _figures_md(P))
     with atomic_path(P["report"]) as tmp: Path(tmp).write_text("\n".join(md), encoding="utf8")
     return P["report"]
+
+# %% ../nbs/05_evaluate.ipynb #45faf095
+def _reverse_dictionary(found, run, want=None):
+    "Reverse-dictionary scores of a run's main model and baselines (None when GCIDE is absent and `want` is not True)."
+    if want is False: return None
+    from wordscrunch.search import reverse_dictionary_scores, run_counts
+    models = {n: p for n, p in found.items() if not is_ablation(p)}
+    try: return reverse_dictionary_scores(models, counts=run_counts(run.vectors_txt))
+    except WordscrunchError as e:
+        if want: raise
+        print(f"reverse dictionary skipped: {e}"); return None
 
 # %% ../nbs/05_evaluate.ipynb #dc90fd87
 def run_vectors(run):
@@ -635,13 +692,15 @@ def run_vectors(run):
         for p in sorted(run.ablations.glob("*/vectors.txt")): found[p.parent.name] = p
     return found
 
-def evaluate_run(run, **kwargs):
-    "Evaluate every model of a run folder and write metrics.json, metrics.csv, report.md and figures/ into it."
+def evaluate_run(run, reverse_dictionary=None, **kwargs):
+    "Evaluate every model of a run folder and write metrics.json, metrics.csv, report.md and figures/ into it; with GCIDE (or `reverse_dictionary=True`), the reverse dictionary too."
     run = run if isinstance(run, RunFolder) else RunFolder(run)
     found = run_vectors(run)
     if not found:
         raise WordscrunchError(f"{run.root}: no vectors to evaluate; run `wordscrunch train --out {run.root}` or `wordscrunch baselines --out {run.root}` first")
     m = evaluate_vectors(found, **kwargs)
+    rd = _reverse_dictionary(found, run, reverse_dictionary)
+    if rd: m["reverse_dictionary"] = rd
     write_report(m, run)
     return m
 
