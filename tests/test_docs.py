@@ -218,3 +218,19 @@ def test_layout_is_wide_and_tables_fit(site):
         shot = ART/f"{name}.png"
         r = chromium([f"--screenshot={shot}"], (site/f"{name}.html").as_uri())
         assert r.returncode == 0 and shot.stat().st_size > 10_000, r.stderr[-2000:]
+
+
+def test_readme_tables_come_from_data_results():
+    "Every results table of the README is what `python -m wordscrunch.docs --readme` renders from data/results/."
+    from wordscrunch.docs import render_readme
+    text = (ROOT/"README.md").read_text()
+    assert text.count("<!-- BEGIN ") >= 6
+    assert render_readme(text) == text, "README tables differ from data/results: run `python -m wordscrunch.docs --readme`"
+
+
+def test_index_is_the_readme():
+    "The docs home page (nbs/index.ipynb) holds the README, cut into sections."
+    from wordscrunch.docs import readme_notebook
+    cells = json.loads((NBS/"index.ipynb").read_text())["cells"]
+    want = readme_notebook((ROOT/"README.md").read_text())["cells"]
+    assert ["".join(c["source"]) for c in cells] == ["".join(c["source"]) for c in want]

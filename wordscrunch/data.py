@@ -27,21 +27,17 @@ class WordscrunchError(Exception):
 
 # %% ../nbs/00_data.ipynb #b0992c50
 class RunFolder:
-    "The paths of one run folder `runs/NAME/` (DESIGN.md §4)."
+    "The paths of one run folder `runs/NAME/` (`design.ipynb` §4)."
+    LAYOUT = dict(config="config.json", descriptions="descriptions.parquet", vocab="vocab.parquet", attention="attention",
+                  states="states", checkpoints="checkpoints", snapshots="snapshots", history="history.json",
+                  vectors="vectors.safetensors", vectors_txt="vectors.txt", baselines="baselines", ablations="ablations",
+                  metrics="metrics.json", metrics_csv="metrics.csv", report="report.md", figures="figures")
     def __init__(self, root): self.root = Path(root)
     def __repr__(self): return f"RunFolder({str(self.root)!r})"
-    config       = property(lambda s: s.root/"config.json")
-    descriptions = property(lambda s: s.root/"descriptions.parquet")
-    vocab        = property(lambda s: s.root/"vocab.parquet")
-    attention    = property(lambda s: s.root/"attention")
-    checkpoints  = property(lambda s: s.root/"checkpoints")
-    vectors      = property(lambda s: s.root/"vectors.safetensors")
-    vectors_txt  = property(lambda s: s.root/"vectors.txt")
-    baselines    = property(lambda s: s.root/"baselines")
-    ablations    = property(lambda s: s.root/"ablations")
-    metrics      = property(lambda s: s.root/"metrics.json")
-    report       = property(lambda s: s.root/"report.md")
-    figures      = property(lambda s: s.root/"figures")
+    def __getattr__(self, name):
+        "Every entry of `LAYOUT` is a path attribute: `run.vocab` is `run.root/'vocab.parquet'`."
+        if name in RunFolder.LAYOUT: return self.root/RunFolder.LAYOUT[name]
+        raise AttributeError(f"RunFolder has no {name!r}: the layout is {', '.join(RunFolder.LAYOUT)}")
     def ensure(self):
         "Create the folder (and parents) if needed; return self."
         self.root.mkdir(parents=True, exist_ok=True); return self

@@ -12,8 +12,9 @@ from .data import WordscrunchError
 _log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['PAGE_RE', 'write_sidebar', 'write_site_yml', 'join_description', 'process_notebooks', 'render_maths', 'build_docs',
-           'main']
+__all__ = ['PAGE_RE', 'RESULTS', 'HEADLINE', 'README_BLOCKS', 'write_sidebar', 'write_site_yml', 'join_description',
+           'process_notebooks', 'render_maths', 'build_docs', 'results_table', 'ablation_table', 'clustering_table',
+           'reverse_table', 'selection_table', 'sections_table', 'render_readme', 'readme_notebook', 'main']
 
 # %% ../nbs/09_docs.ipynb #8272ab15
 PAGE_RE = r"\.(?:ipynb|qmd|html)$"
@@ -163,6 +164,103 @@ def build_docs(root=".", out=None, quiet=True):
             if tmp.exists(): shutil.rmtree(tmp)
     return out
 
+# %% ../nbs/09_docs.ipynb #5dd9204f
+RESULTS = Path(__file__).resolve().parent.parent/"data"/"results" if "__file__" in globals() else Path("../data/results").resolve()
+HEADLINE = ["all", "analogy", "covered", "ws353", "ws353 test", "simlex", "simlex test", "men dev", "simverb dev"]
+
+def _metrics(name):
+    import json
+    p = RESULTS/f"{name}-metrics.json"
+    if not p.exists(): raise WordscrunchError(f"{p} is missing: copy a run's metrics.json there")
+    return json.loads(p.read_text())
+
+def results_table(name, table="shared", models=None, cols=HEADLINE):
+    "A markdown table of `data/results/{name}-metrics.json`: the columns `cols` with their 95% intervals."
+    from wordscrunch.evaluate import metrics_table, markdown_table
+    df = metrics_table(_metrics(name), table, models)
+    drop = [c for c in df.columns if c.split(" lo")[0].split(" hi")[0].split(" n")[0] not in cols and c not in cols]
+    return markdown_table(df.drop(columns=drop))
+
+# %% ../nbs/09_docs.ipynb #4cb9d446
+def ablation_table(name="oewn"):
+    "Markdown: the main model and its ablations on dev and test halves (own coverage; the shared vocabulary is the same run's)."
+    from wordscrunch.evaluate import ablation_names
+    m = _metrics(name); rows = ["| model | analogy all | analogy dev / test | WS353 dev / test | SimLex dev / test | MEN dev | SimVerb dev |",
+                                "|---|---|---|---|---|---|---|"]
+    f, p = lambda x: "–" if x is None else f"{x:.3f}", lambda x: "–" if x is None else f"{100 * x:.1f}%"
+    for n in ["wordscrunch"] + ablation_names(m):
+        s = m["models"].get(n)
+        if s is None: continue
+        a, w, l = s["analogy"], s["ws353"], s["simlex"]
+        rows.append(f"| {n} | {p(a.get('all_accuracy'))} | {p(a.get('dev'))} / {p(a.get('test'))} | "
+                    f"{f(w['dev']['spearman'])} / {f(w['test']['spearman'])} | {f(l['dev']['spearman'])} / {f(l['test']['spearman'])} | "
+                    f"{f(s.get('men', {}).get('spearman'))} | {f(s.get('simverb', {}).get('spearman'))} |")
+    return "\n".join(rows) + "\n"
+
+# %% ../nbs/09_docs.ipynb #100e3177
+def clustering_table(name="oewn", models=("wordscrunch", "bert-contextual", "bert-static", "model2vec", "word2vec-sg")):
+    "Markdown: purity / NMI / ARI of k-means, the attention heads and the quantisation per model."
+    m = _metrics(name); rows = ["| model | k-means | attention heads | quantisation |", "|---|---|---|---|"]
+    for n in models:
+        c = m["models"].get(n, {}).get("clustering", {})
+        if "kmeans" not in c: continue
+        rows.append(f"| {n} | " + " | ".join(f"{c[k]['purity']:.2f} / {c[k]['nmi']:.2f} / {c[k]['ari']:.2f}"
+                                             for k in ("kmeans", "attention", "quantisation")) + " |")
+    return "\n".join(rows) + "\n"
+
+def reverse_table(name="oewn"):
+    "Markdown: the reverse dictionary's accuracy@1/10/100 and median rank per model."
+    from wordscrunch.evaluate import _reverse_md
+    return "\n".join(_reverse_md(_metrics(name))[2:])
+
+def selection_table(name="oewn"):
+    "Markdown: the dev-data selection of `bench/selection.py`."
+    import pandas as pd
+    df = pd.read_csv(RESULTS/f"{name}-selection.csv")
+    cols = ["candidate", "selected epoch", "ws353", "simlex", "men", "simverb", "analogy", "mean"]
+    return "| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n" + "".join(
+        "| " + " | ".join(str(r[c]) if c in ("candidate", "selected epoch") else f"{r[c]:.3f}" for c in cols) + " |\n"
+        for _, r in df.iterrows())
+
+# %% ../nbs/09_docs.ipynb #5dee71e5
+def sections_table(name="oewn", before="no-inflections", after="wordscrunch"):
+    "Markdown: per analogy section, questions covered and accuracy over all questions, `before` and `after`."
+    m = _metrics(name)
+    if before not in m["models"] or after not in m["models"]: raise WordscrunchError(f"{name}: needs models {before} and {after}")
+    b, a = m["models"][before]["analogy"]["sections"], m["models"][after]["analogy"]["sections"]
+    rows = [f"| section | questions | covered ({before}) | covered ({after}) | all-accuracy ({before}) | all-accuracy ({after}) |",
+            "|---|---|---|---|---|---|"]
+    allacc = lambda s: (s["accuracy"] * s["covered"] / s["total"]) if s["covered"] else 0.0
+    for sec, s in a.items():
+        rows.append(f"| {sec} | {s['total']:,} | {b[sec]['covered']:,} | {s['covered']:,} | {100 * allacc(b[sec]):.1f}% | {100 * allacc(s):.1f}% |")
+    return "\n".join(rows) + "\n"
+
+# %% ../nbs/09_docs.ipynb #a56e8d6b
+README_BLOCKS = {
+    "demo-shared": lambda: results_table("demo", "shared"),
+    "oewn-models": lambda: results_table("oewn", "models", ["wordscrunch", "bert-contextual", "bert-static", "model2vec",
+                                                            "glove-6b-50d", "word2vec-sg", "word2vec-cbow", "hypersphere"]),
+    "oewn-shared": lambda: results_table("oewn", "shared"),
+    "oewn-ablations": ablation_table, "oewn-selection": selection_table,
+    "oewn-clustering": clustering_table, "oewn-reverse": reverse_table, "oewn-sections": sections_table}
+
+def render_readme(text):
+    "`text` (a README) with every known `<!-- BEGIN name -->…<!-- END name -->` block re-rendered from data/results."
+    def sub(mo):
+        try: body = README_BLOCKS[mo.group(1)]()
+        except (KeyError, WordscrunchError, FileNotFoundError): return mo.group(0)
+        return f"<!-- BEGIN {mo.group(1)} -->\n{body.rstrip()}\n<!-- END {mo.group(1)} -->"
+    return re.sub(r"<!-- BEGIN ([\w-]+) -->.*?<!-- END \1 -->", sub, text, flags=re.S)
+
+# %% ../nbs/09_docs.ipynb #c6a198ce
+def readme_notebook(text):
+    "The README `text` as an nbdev index notebook (a dict): one markdown cell per `## ` section."
+    parts = [p.strip("\n") for p in re.split(r"\n(?=## )", text) if p.strip()]
+    cell = lambda i, s: {"cell_type": "markdown", "id": f"readme{i:02d}", "metadata": {},
+                         "source": [l + "\n" for l in s.split("\n")[:-1]] + [s.split("\n")[-1]]}
+    return {"cells": [cell(i, p) for i, p in enumerate(parts)], "nbformat": 4, "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"display_name": "python3", "language": "python", "name": "python3"}}}
+
 # %% ../nbs/09_docs.ipynb #41b33f33
 def main(argv=None):
     "`python -m wordscrunch.docs [--root .] [--out _docs]`: build the docs site and print where it is."
@@ -170,7 +268,13 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m wordscrunch.docs", description=build_docs.__doc__)
     ap.add_argument("--root", default=".", help="the nbdev project (with settings.ini)")
     ap.add_argument("--out", default=None, help="the output folder (default: doc_path of settings.ini, _docs)")
+    ap.add_argument("--readme", action="store_true", help="only re-render the README's results tables from data/results/")
     a = ap.parse_args(argv)
+    if a.readme:
+        import json
+        p = Path(a.root)/"README.md"; p.write_text(text := render_readme(p.read_text()))
+        (Path(a.root)/"nbs"/"index.ipynb").write_text(json.dumps(readme_notebook(text), indent=1, ensure_ascii=False) + "\n")
+        print(f"docs: rendered {p} and nbs/index.ipynb"); return 0
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     try: out = build_docs(a.root, a.out)
     except WordscrunchError as e:

@@ -611,7 +611,7 @@ def report_paths(dest):
         return {"metrics": dest, "csv": dest.with_suffix(".csv"), "report": dest.with_suffix(".md"),
                 "heatmaps": dest.with_name(f"{dest.stem}-heatmaps.png"), "figures": None}
     run = RunFolder(dest)
-    return {"metrics": run.metrics, "csv": run.root/"metrics.csv", "report": run.report,
+    return {"metrics": run.metrics, "csv": run.metrics_csv, "report": run.report,
             "heatmaps": run.figures/"heatmaps.png", "figures": run.figures}
 
 # %% ../nbs/05_evaluate.ipynb #59293676

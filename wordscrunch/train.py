@@ -16,7 +16,7 @@ from fastcore.basics import ifnone, patch, store_attr
 from torch import nn
 from tqdm import tqdm
 
-from .data import WordscrunchError, RunFolder, atomic_path, write_json, update_config, save_word2vec
+from .data import WordscrunchError, RunFolder, _as_run, atomic_path, write_json, update_config, save_word2vec
 from .benchmarks import DevScorer
 from .init import init_embeddings
 
@@ -534,14 +534,15 @@ def _examples(cfg, graph):
 
 def _snapshot(out, epoch, E):
     from safetensors.torch import save_file
-    with atomic_path(out/"snapshots"/f"epoch-{epoch:03d}.safetensors") as tmp: save_file({"embeddings": E.contiguous()}, str(tmp))
+    with atomic_path(RunFolder(out).snapshots/f"epoch-{epoch:03d}.safetensors") as tmp: save_file({"embeddings": E.contiguous()}, str(tmp))
 
 def _finish(out, run, cfg, graph, state, final, E):
     "Write the selected table, vectors.txt and history.json; record the config under the model's name."
     from safetensors.torch import save_file
-    with atomic_path(out/"vectors.safetensors") as tmp: save_file({"embeddings": E.contiguous()}, str(tmp))
-    save_word2vec(graph.words, E, out/"vectors.txt")
-    write_json({"config": asdict(cfg), "name": cfg.name, "selected_epoch": final, "history": state.history}, out/"history.json")
+    f = RunFolder(out)                                  # a model's folder has a run folder's layout
+    with atomic_path(f.vectors) as tmp: save_file({"embeddings": E.contiguous()}, str(tmp))
+    save_word2vec(graph.words, E, f.vectors_txt)
+    write_json({"config": asdict(cfg), "name": cfg.name, "selected_epoch": final, "history": state.history}, f.history)
     if run is not None: update_config(run, config_section(cfg), {**asdict(cfg), "selected_epoch": final, "n_vocab": graph.n_vocab, "n_desc": graph.n_desc})
 
 # %% ../nbs/03_train.ipynb #22a0f7e2
@@ -558,7 +559,7 @@ def train(run=None, cfg=None, graph=None, out=None, eval_fn="dev", resume=True, 
           snapshots=(1, 2, 3, 5, 10, 20, 50), **settings):
     "Train word vectors with `cfg` (or `TrainConfig(**settings)`) on a run's attention graph (or `graph`); write to `out`."
     cfg = (cfg or TrainConfig(**settings)).resolved()
-    run = None if run is None else RunFolder(run)
+    run = None if run is None else _as_run(run)
     if graph is None and run is None: raise WordscrunchError("train needs a run folder or a graph")
     graph = run_graph(run, cfg) if graph is None else graph
     out = Path(out) if out is not None else (model_dir(run, cfg) if run is not None else None)
@@ -576,7 +577,7 @@ def train(run=None, cfg=None, graph=None, out=None, eval_fn="dev", resume=True, 
 def _run_epochs(cfg, graph, ex, eval_fn, counts, out, resume, progress, snapshots):
     "The epoch loop of `train`: (final state, selected epoch)."
     state = new_state(cfg, graph)
-    ck = out/"checkpoints" if out else None
+    ck = RunFolder(out).checkpoints if out else None
     start = (state.resume(ck, cfg, resume) if ck else 0) + 1
     if start == 1:
         state.record(0, None, 0.0, graph, eval_fn, cfg)
@@ -595,7 +596,7 @@ def _run_epochs(cfg, graph, ex, eval_fn, counts, out, resume, progress, snapshot
 def train_ablations(run, base=None, names=None, keep_snapshots=False, **kw):
     "Train the ablations `names` (default: all) of `base` into `run`'s ablations/NAME/; return name -> folder."
     import shutil
-    run, base, out = RunFolder(run), ifnone(base, TrainConfig()), {}
+    run, base, out = _as_run(run), ifnone(base, TrainConfig()), {}
     for name in ifnone(names, ABLATIONS):
         cfg = ablation_config(name, base); dest = out[name] = model_dir(run, cfg)
         if same_settings(cfg, base) and run.vectors_txt.exists():
@@ -605,5 +606,5 @@ def train_ablations(run, base=None, names=None, keep_snapshots=False, **kw):
             print(f"[wordscrunch] ablation {name}: the main model's settings, copied from {run.root}", flush=True); continue
         print(f"[wordscrunch] ablation {name}: {ABLATIONS[name]}", flush=True)
         train(run, cfg, **kw)
-        if not keep_snapshots: shutil.rmtree(dest/"snapshots", ignore_errors=True)
+        if not keep_snapshots: shutil.rmtree(RunFolder(dest).snapshots, ignore_errors=True)
     return out

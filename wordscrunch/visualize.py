@@ -54,12 +54,12 @@ def fake_run(root, V=400, d=32, epochs=(1, 3, 6, 10), modes=("gated", "uniform")
     for g, ws in FAKE_GROUPS.items():
         for w in ws: target[words.index(w)] = centres[g] + rng.normal(size=d) * 0.5
     target[words.index("apple")] = centres["colour"] * 0.5 + centres["animal"] * 0.5
-    (run.root/"snapshots").mkdir(exist_ok=True)
+    (run.snapshots).mkdir(exist_ok=True)
     last = max(epochs)
     for e in epochs:
         t = e / last
         E = ((1 - t) * start + t * target).astype(np.float32)
-        save_file({"embeddings": E}, str(run.root/"snapshots"/f"epoch-{e:03d}.safetensors"))
+        save_file({"embeddings": E}, str(run.snapshots/f"epoch-{e:03d}.safetensors"))
     save_file({"embeddings": E}, str(run.vectors))
     with open(run.vectors_txt, "w") as f:
         f.write(f"{V} {d}\n")
@@ -68,7 +68,7 @@ def fake_run(root, V=400, d=32, epochs=(1, 3, 6, 10), modes=("gated", "uniform")
         return [{"epoch": e, "loss": float(2.0 * scale / e + 0.1), "dev_ws353": float(0.5 * (1 - 1 / (e + 1)) / scale),
                  "dev_simlex": float(0.3 * (1 - 1 / (e + 1)) / scale), "mean_cos": float(0.4 / e)}
                 for e in range(1, last + 1)]
-    write_json(hist(1.0), run.root/"history.json")
+    write_json(hist(1.0), run.history)
     for i, m in enumerate(modes): write_json(hist(1.0 + 0.3 * (i + 1)), run.ablations/m/"history.json")
     return run
 
@@ -92,7 +92,7 @@ def load_snapshots(run, epochs=None, max_panels=4):
     "`{label: [V,d] array}` from run/snapshots (evenly spaced `max_panels`, always the last), else the final vectors."
     from safetensors.numpy import load_file
     run = _as_run(run)
-    snaps = sorted((int(m.group(1)), p) for p in (run.root/"snapshots").glob("epoch-*.safetensors")
+    snaps = sorted((int(m.group(1)), p) for p in (run.snapshots).glob("epoch-*.safetensors")
                    if (m := _SNAP_RE.search(p.name)))
     if epochs is not None:
         have = dict(snaps)
@@ -229,9 +229,9 @@ def curve_title(key):
 def _histories(run, ablations):
     "{model: history DataFrame}: the run's own history.json (named by its mode), then each ablation's."
     hists = {}
-    if (run.root/"history.json").exists():
+    if (run.history).exists():
         mode = json.loads(run.config.read_text()).get("train", {}).get("mode") if run.config.exists() else None
-        hists[mode or "wordscrunch"] = load_history(run.root/"history.json")
+        hists[mode or "wordscrunch"] = load_history(run.history)
     if ablations and run.ablations.exists():
         for p in sorted(run.ablations.glob("*/history.json")): hists[p.parent.name] = load_history(p)
     if not hists:
@@ -481,14 +481,14 @@ def save_figures(run, methods=("tsne", "umap"), words=("king", "queen", "man", "
             out[name] = save_png(fig, run.figures/f"{name}.png", dpi=dpi)
         except (WordscrunchError, FileNotFoundError) as e:
             _log.warning("figures: skipped %s.png: %s", name, e)
-    if run.vocab.exists() and ((run.root/"snapshots").exists() or run.vectors.exists()):
+    if run.vocab.exists() and ((run.snapshots).exists() or run.vectors.exists()):
         for m in methods:
             if m == "umap":
                 try: import umap  # noqa: F401
                 except ImportError: _log.warning("figures: skipped snapshots_umap.png: umap-learn is not installed"); continue
             attempt(f"snapshots_{m}", lambda m=m: plot_snapshots(run, method=m, n_other=n_other))
     else: _log.warning("figures: skipped the snapshot plots: %s has no vocab.parquet with snapshots/ or vectors.safetensors", run.root)
-    if (run.root/"history.json").exists() or any(run.ablations.glob("*/history.json")):
+    if (run.history).exists() or any(run.ablations.glob("*/history.json")):
         attempt("curves", lambda: plot_curves(run))
     else: _log.warning("figures: skipped curves.png: no history.json in %s", run.root)
     kvs = {}
