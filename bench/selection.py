@@ -43,7 +43,7 @@ def main():
     graph = run_graph(a.run, TrainConfig()); scorer = DevScorer(graph.words)
     for name, kw in EXTRA.items():
         cfg = TrainConfig(**kw).resolved(); t = time.time()
-        r = train(graph=graph, cfg=cfg, eval_fn=scorer, progress=False)
+        r = train(graph=graph, cfg=cfg, eval_fn=scorer, progress=False, threads=1)
         rows.append(row(name, r.history, cfg.epochs, r.epoch, json.dumps(kw)))
         print(f"{name}: dev mean {rows[-1]['mean']:.3f} at epoch {r.epoch} ({time.time() - t:.0f} s)", flush=True)
     df = pd.DataFrame(rows).round(4)

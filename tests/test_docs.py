@@ -234,3 +234,11 @@ def test_index_is_the_readme():
     cells = json.loads((NBS/"index.ipynb").read_text())["cells"]
     want = readme_notebook((ROOT/"README.md").read_text())["cells"]
     assert ["".join(c["source"]) for c in cells] == ["".join(c["source"]) for c in want]
+
+
+def test_no_machine_paths_in_saved_outputs():
+    "No saved notebook output shows a path of the machine it ran on (the checkout, a temporary folder, a virtualenv)."
+    pat = re.compile("(" + re.escape(str(ROOT)) + r"|/tmp/|/root/|\.venv/|/work/)")
+    leaks = [f"{p.name} cell {i}" for p in notebooks() for i, c in enumerate(json.loads(p.read_text())["cells"])
+             for o in c.get("outputs", []) if pat.search(json.dumps(o))]
+    assert not leaks, leaks

@@ -12,9 +12,10 @@ from .data import WordscrunchError
 _log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['PAGE_RE', 'RESULTS', 'HEADLINE', 'README_BLOCKS', 'write_sidebar', 'write_site_yml', 'join_description',
-           'process_notebooks', 'render_maths', 'build_docs', 'results_table', 'ablation_table', 'clustering_table',
-           'reverse_table', 'selection_table', 'sections_table', 'render_readme', 'readme_notebook', 'main']
+__all__ = ['PAGE_RE', 'MAP_SOURCES', 'RESULTS', 'HEADLINE', 'README_BLOCKS', 'write_sidebar', 'write_site_yml',
+           'join_description', 'process_notebooks', 'render_maths', 'copy_map', 'build_docs', 'results_table',
+           'ablation_table', 'clustering_table', 'reverse_table', 'selection_table', 'sections_table', 'goals_table',
+           'render_readme', 'readme_notebook', 'main']
 
 # %% ../nbs/09_docs.ipynb #8272ab15
 PAGE_RE = r"\.(?:ipynb|qmd|html)$"
@@ -139,6 +140,15 @@ def _render(proc, cfg, tmp, quiet):
     render_maths(tmp)
     (tmp/".nojekyll").write_text("")
 
+# %% ../nbs/09_docs.ipynb #92517eef
+MAP_SOURCES = ("runs/demo/figures/map.html",)
+
+def copy_map(root, site):
+    "Copy the first existing map of `MAP_SOURCES` (relative to `root`) into the built `site` as map.html; its path or None."
+    for rel in MAP_SOURCES:
+        if (Path(root)/rel).exists(): return Path(shutil.copy2(Path(root)/rel, Path(site)/"map.html"))
+    return None
+
 # %% ../nbs/09_docs.ipynb #616ac624
 def build_docs(root=".", out=None, quiet=True):
     "Build the docs site of the nbdev project at `root` (nbdev processing + smalldocs, no Quarto) into `out` (default: doc_path); return `out`."
@@ -158,6 +168,7 @@ def build_docs(root=".", out=None, quiet=True):
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:
             _render(proc, cfg, tmp, quiet)
+            copy_map(root, tmp)
             if out.exists(): shutil.rmtree(out)
             os.replace(tmp, out)
         finally:
@@ -235,6 +246,24 @@ def sections_table(name="oewn", before="no-inflections", after="wordscrunch"):
         rows.append(f"| {sec} | {s['total']:,} | {b[sec]['covered']:,} | {s['covered']:,} | {100 * allacc(b[sec]):.1f}% | {100 * allacc(s):.1f}% |")
     return "\n".join(rows) + "\n"
 
+# %% ../nbs/09_docs.ipynb #0a58b69e
+def goals_table(name="oewn"):
+    "Markdown: this round's targets against `data/results/{name}-metrics.json` (met or missed, computed)."
+    m = _metrics(name)["models"]; w = m["wordscrunch"]; a = w["analogy"]
+    sp = lambda s, b: s[b]["spearman"]
+    w2v = [m[n] for n in ("word2vec-sg", "word2vec-cbow") if n in m]
+    beats = all(sp(w, b) > sp(o, b) for o in w2v for b in ("ws353", "simlex", "men", "simverb")) and \
+            all(a["all_accuracy"] > o["analogy"]["all_accuracy"] for o in w2v)
+    rows = [("analogy questions covered", "≥ 93%", f"{100 * a['coverage']:.1f}% ({a['covered']:,} of {a['total']:,})", a["coverage"] >= 0.93),
+            ("analogy accuracy over all questions", "≥ 60%", f"{100 * a['all_accuracy']:.1f}%", a["all_accuracy"] >= 0.60),
+            ("SimLex-999, full set and test half", "≥ 0.55", f"{sp(w, 'simlex'):.3f} and {w['simlex']['test']['spearman']:.3f}",
+             min(sp(w, "simlex"), w["simlex"]["test"]["spearman"]) >= 0.55),
+            ("WS353", "≥ 0.65", f"{sp(w, 'ws353'):.3f} (test half {w['ws353']['test']['spearman']:.3f})", sp(w, "ws353") >= 0.65),
+            ("MEN (dev half)", "≥ 0.65", f"{sp(w, 'men'):.3f}", sp(w, "men") >= 0.65),
+            ("every benchmark above Word2Vec sg and CBOW", "", "yes" if beats else "no", beats)]
+    return "| goal | target | reached | |\n|---|---|---|---|\n" + "".join(
+        f"| {g} | {t} | {r} | {'met' if ok else '**missed**'} |\n" for g, t, r, ok in rows)
+
 # %% ../nbs/09_docs.ipynb #a56e8d6b
 README_BLOCKS = {
     "demo-shared": lambda: results_table("demo", "shared"),
@@ -242,7 +271,8 @@ README_BLOCKS = {
                                                             "glove-6b-50d", "word2vec-sg", "word2vec-cbow", "hypersphere"]),
     "oewn-shared": lambda: results_table("oewn", "shared"),
     "oewn-ablations": ablation_table, "oewn-selection": selection_table,
-    "oewn-clustering": clustering_table, "oewn-reverse": reverse_table, "oewn-sections": sections_table}
+    "oewn-clustering": clustering_table, "oewn-reverse": reverse_table, "oewn-sections": sections_table,
+    "oewn-goals": goals_table}
 
 def render_readme(text):
     "`text` (a README) with every known `<!-- BEGIN name -->…<!-- END name -->` block re-rendered from data/results."
