@@ -7,7 +7,7 @@ from wordscrunch.data import WordscrunchError, load_descriptions, load_vocab, re
 from wordscrunch.attention import list_attention, load_attention
 from wordscrunch.baselines import (BASELINES, BUILDERS, bert_contextual, build_baselines, contextual_from_states,
                                    hypersphere, load_bert, oewn_toy_run, states_key, train_word2vec, tune_word2vec)
-from wordscrunch.data import benchmark_words
+from wordscrunch.benchmarks import benchmark_words
 
 GRID = ({"window": 5, "epochs": 5, "min_count": 1}, {"window": 10, "epochs": 5, "min_count": 2})
 

@@ -15,7 +15,7 @@ _log = logging.getLogger(__name__)
 __all__ = ['PAGE_RE', 'MAP_SOURCES', 'RESULTS', 'HEADLINE', 'README_BLOCKS', 'write_sidebar', 'write_site_yml',
            'join_description', 'process_notebooks', 'render_maths', 'copy_map', 'build_docs', 'results_table',
            'ablation_table', 'clustering_table', 'reverse_table', 'selection_table', 'sections_table', 'goals_table',
-           'render_readme', 'readme_notebook', 'main']
+           'int8_table', 'render_readme', 'readme_notebook', 'main']
 
 # %% ../nbs/09_docs.ipynb #8272ab15
 PAGE_RE = r"\.(?:ipynb|qmd|html)$"
@@ -264,6 +264,17 @@ def goals_table(name="oewn"):
     return "| goal | target | reached | |\n|---|---|---|---|\n" + "".join(
         f"| {g} | {t} | {r} | {'met' if ok else '**missed**'} |\n" for g, t, r, ok in rows)
 
+# %% ../nbs/09_docs.ipynb #c9598337
+def int8_table(name="oewn"):
+    "Markdown: exact float32 against the int8 indexes (recall@10, bytes per vector, queries per second) from `bench/search.py`."
+    import json, math
+    d = json.loads((RESULTS/f"{name}-int8.json").read_text())["int8"]
+    rows = next(iter(d.values()))
+    q = lambda x: "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.0f}"
+    return "| method | recall@10 | bytes/vector | memory vs float32 | queries/s (batch) | queries/s (one) |\n|---|---|---|---|---|---|\n" + "".join(
+        f"| {r['method']} | {r['recall@10']:.4f} | {r['bytes_per_vector']} | {r['memory_vs_float32']:.1f}x less | {q(r['qps_batch'])} | {q(r['qps_single'])} |\n"
+        for r in rows)
+
 # %% ../nbs/09_docs.ipynb #a56e8d6b
 README_BLOCKS = {
     "demo-shared": lambda: results_table("demo", "shared"),
@@ -272,7 +283,7 @@ README_BLOCKS = {
     "oewn-shared": lambda: results_table("oewn", "shared"),
     "oewn-ablations": ablation_table, "oewn-selection": selection_table,
     "oewn-clustering": clustering_table, "oewn-reverse": reverse_table, "oewn-sections": sections_table,
-    "oewn-goals": goals_table}
+    "oewn-goals": goals_table, "oewn-int8": int8_table}
 
 def render_readme(text):
     "`text` (a README) with every known `<!-- BEGIN name -->…<!-- END name -->` block re-rendered from data/results."

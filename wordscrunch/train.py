@@ -593,6 +593,11 @@ def _run_epochs(cfg, graph, ex, eval_fn, counts, out, resume, progress, snapshot
     return state, (state.best[1] if cfg.select == "best" and state.best[1] > 0 else cfg.epochs)
 
 # %% ../nbs/03_train.ipynb #df02d8dc
+def _trained(folder, cfg):
+    "Whether `folder` holds a finished model trained with exactly `cfg`."
+    f = RunFolder(folder).history
+    return f.exists() and json.loads(f.read_text()).get("config") == json.loads(json.dumps(asdict(cfg.resolved())))
+
 def train_ablations(run, base=None, names=None, keep_snapshots=False, **kw):
     "Train the ablations `names` (default: all) of `base` into `run`'s ablations/NAME/; return name -> folder."
     import shutil
@@ -604,7 +609,9 @@ def train_ablations(run, base=None, names=None, keep_snapshots=False, **kw):
             for f in ("vectors.txt", "vectors.safetensors", "history.json"):
                 if (run.root/f).exists(): shutil.copy2(run.root/f, dest/f)
             print(f"[wordscrunch] ablation {name}: the main model's settings, copied from {run.root}", flush=True); continue
+        if _trained(dest, cfg): print(f"[wordscrunch] ablation {name}: trained already", flush=True); continue
         print(f"[wordscrunch] ablation {name}: {ABLATIONS[name]}", flush=True)
         train(run, cfg, **kw)
-        if not keep_snapshots: shutil.rmtree(RunFolder(dest).snapshots, ignore_errors=True)
+        if not keep_snapshots:
+            for f in (RunFolder(dest).snapshots, RunFolder(dest).checkpoints): shutil.rmtree(f, ignore_errors=True)
     return out
