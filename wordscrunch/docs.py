@@ -283,7 +283,8 @@ README_BLOCKS = {
     "oewn-shared": lambda: results_table("oewn", "shared"),
     "oewn-ablations": ablation_table, "oewn-selection": selection_table,
     "oewn-clustering": clustering_table, "oewn-reverse": reverse_table, "oewn-sections": sections_table,
-    "oewn-goals": goals_table, "oewn-int8": int8_table}
+    "oewn-goals": goals_table, "oewn-int8": int8_table,
+    "oewn-verdict": lambda: "\n".join(__import__("wordscrunch.evaluate", fromlist=["verdict"]).verdict(_metrics("oewn")))}
 
 def render_readme(text):
     "`text` (a README) with every known `<!-- BEGIN name -->…<!-- END name -->` block re-rendered from data/results."
