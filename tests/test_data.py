@@ -127,8 +127,8 @@ def test_fixture_cleaning():
 def test_min_words_defaults(tmp_path):
     g = tmp_path/"g.txt.gz"
     g.write_bytes(gzip.compress(b"abbreviate\tshorten | reduce in scope while retaining essential elements\n"))
-    assert prepare(g, tmp_path/"a", verbose=False)["descriptions"] == 2  # dictionary: synonyms are kept
-    assert prepare(g, tmp_path/"b", min_words=2, verbose=False)["dropped"]["too_short"] == 1
+    assert prepare(g, tmp_path/"a", inflections=False, verbose=False)["descriptions"] == 2  # dictionary: synonyms are kept
+    assert prepare(g, tmp_path/"b", min_words=2, inflections=False, verbose=False)["dropped"]["too_short"] == 1
 
 
 def test_description_tokens():
