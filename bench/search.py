@@ -41,9 +41,9 @@ def main(argv=None):
             print(f"\n## {name}: {min(a.queries, len(E)):,} seeded queries, recall@{a.k} against exact float32\n{t.round(4).to_string()}")
             res.setdefault("int8", {})[name] = t.reset_index().to_dict("records")
     if a.reverse_dictionary:
-        from wordscrunch.evaluate import ABLATIONS, load_kv, run_vectors, shared_vocab
+        from wordscrunch.evaluate import is_ablation, load_kv, run_vectors, shared_vocab
         run = Path(a.reverse_dictionary)
-        models = {k: load_kv(v) for k, v in run_vectors(run).items() if k not in ABLATIONS}
+        models = {k: load_kv(v) for k, v in run_vectors(run).items() if not is_ablation(v)}
         counts = S.run_counts(run/"vectors.txt")
         q = S.reverse_dictionary_queries(shared_vocab(models), n=a.n, seed=a.seed)
         sc = S.reverse_dictionary_scores(models, queries=q, counts=counts)

@@ -505,7 +505,10 @@ def described(settings):
         inf, _ = clean_descriptions(inflection_descriptions(desc.word.unique()), min_words=1)
         stats["inflections"] = dict(descriptions=len(inf), forms=int(inf.word.nunique()),
                                     new_words=len(set(inf.word) - set(desc.word)))
-        desc = pd.concat([desc, inf], ignore_index=True).assign(desc_id=lambda d: np.arange(len(d), dtype=np.int64))
+        desc = pd.concat([desc, inf], ignore_index=True)
+        first = {w: i for i, w in reversed(list(enumerate(desc.word)))}       # keep a word's descriptions together
+        desc = desc.iloc[np.argsort(desc.word.map(first).to_numpy(), kind="stable")]
+        desc = desc.reset_index(drop=True).assign(desc_id=lambda d: np.arange(len(d), dtype=np.int64))
         stats.update(descriptions=len(desc), words=int(desc.word.nunique()))
     return desc, stats
 
