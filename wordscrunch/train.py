@@ -322,7 +322,7 @@ class Gated(Propagation):
         self.model = GatedUpdate(cfg.dim, cfg.hidden, gate=(cfg.mode == "gated"), gate_init=cfg.gate)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=cfg.lr)
     def step(self, E, src, ex, rows):
-        cfg, w, A = self.cfg, ex.word[rows], ex.A[rows]
+        w, A = ex.word[rows], ex.A[rows]
         with torch.no_grad(): c = self.target(src, ex, rows)
         e2 = self.model(E[w], c, A)
         L = self.loss(e2, c, A, src, w)
@@ -349,7 +349,7 @@ class Direct(Propagation):
         self.P = nn.Parameter(E)          # shares E's storage: the table is the parameter
         self.opt = torch.optim.SparseAdam([self.P], lr=cfg.lr)
     def step(self, E, src, ex, rows):
-        cfg, w, A = self.cfg, ex.word[rows], ex.A[rows]
+        w, A = ex.word[rows], ex.A[rows]
         flat, offs = _csr_gather(ex.ptr, rows); flat = torch.as_tensor(flat)
         c = F.embedding_bag(ex.ctx[flat], self.P, torch.as_tensor(offs), mode="sum", per_sample_weights=ex.w[flat], sparse=True)
         e = F.embedding(w, self.P, sparse=True)
