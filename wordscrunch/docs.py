@@ -300,8 +300,9 @@ def readme_notebook(text):
     parts = [p.strip("\n") for p in re.split(r"\n(?=## )", text) if p.strip()]
     cell = lambda i, s: {"cell_type": "markdown", "id": f"readme{i:02d}", "metadata": {},
                          "source": [l + "\n" for l in s.split("\n")[:-1]] + [s.split("\n")[-1]]}
-    return {"cells": [cell(i, p) for i, p in enumerate(parts)], "nbformat": 4, "nbformat_minor": 5,
-            "metadata": {"kernelspec": {"display_name": "python3", "language": "python", "name": "python3"}}}
+    return {"cells": [cell(i, p) for i, p in enumerate(parts)],        # keys in nbdev_clean's order: no diff after it
+            "metadata": {"kernelspec": {"display_name": "python3", "language": "python", "name": "python3"}},
+            "nbformat": 4, "nbformat_minor": 5}
 
 # %% ../nbs/09_docs.ipynb #41b33f33
 def main(argv=None):
