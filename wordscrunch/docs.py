@@ -12,10 +12,10 @@ from .data import WordscrunchError
 _log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['PAGE_RE', 'MAP_SOURCES', 'RESULTS', 'HEADLINE', 'README_BLOCKS', 'write_sidebar', 'write_site_yml',
+__all__ = ['PAGE_RE', 'MAP_SOURCES', 'RESULTS', 'HEADLINE', 'DEV_COLS', 'README_BLOCKS', 'write_sidebar', 'write_site_yml',
            'join_description', 'process_notebooks', 'render_maths', 'copy_map', 'build_docs', 'results_table',
-           'ablation_table', 'clustering_table', 'reverse_table', 'selection_table', 'sections_table', 'goals_table',
-           'int8_table', 'render_readme', 'readme_notebook', 'main']
+           'ablation_table', 'clustering_table', 'reverse_table', 'selection_table', 'search_table', 'sections_table',
+           'goals_table', 'int8_table', 'render_readme', 'readme_notebook', 'main']
 
 # %% ../nbs/09_docs.ipynb #8272ab15
 PAGE_RE = r"\.(?:ipynb|qmd|html)$"
@@ -208,7 +208,7 @@ def ablation_table(name="oewn"):
                     f"{f(s.get('men', {}).get('spearman'))} | {f(s.get('simverb', {}).get('spearman'))} |")
     return "\n".join(rows) + "\n"
 
-# %% ../nbs/09_docs.ipynb #100e3177
+# %% ../nbs/09_docs.ipynb #70fdd084
 def clustering_table(name="oewn", models=("wordscrunch", "bert-contextual", "bert-static", "model2vec", "word2vec-sg")):
     "Markdown: purity / NMI / ARI of k-means, the attention heads and the quantisation per model."
     m = _metrics(name); rows = ["| model | k-means | attention heads | quantisation |", "|---|---|---|---|"]
@@ -219,19 +219,33 @@ def clustering_table(name="oewn", models=("wordscrunch", "bert-contextual", "ber
                                              for k in ("kmeans", "attention", "quantisation")) + " |")
     return "\n".join(rows) + "\n"
 
+# %% ../nbs/09_docs.ipynb #2d9f96ae
 def reverse_table(name="oewn"):
     "Markdown: the reverse dictionary's accuracy@1/10/100 and median rank per model."
     from wordscrunch.evaluate import _reverse_md
     return "\n".join(_reverse_md(_metrics(name))[2:])
 
+# %% ../nbs/09_docs.ipynb #32b31d5e
+DEV_COLS = ["ws353", "simlex", "men", "simverb", "analogy", "mean"]
+
 def selection_table(name="oewn"):
     "Markdown: the dev-data selection of `bench/selection.py`."
     import pandas as pd
     df = pd.read_csv(RESULTS/f"{name}-selection.csv")
-    cols = ["candidate", "selected epoch", "ws353", "simlex", "men", "simverb", "analogy", "mean"]
+    cols = ["candidate", "selected epoch"] + DEV_COLS
     return "| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n" + "".join(
         "| " + " | ".join(str(r[c]) if c in ("candidate", "selected epoch") else f"{r[c]:.3f}" for c in cols) + " |\n"
         for _, r in df.iterrows())
+
+# %% ../nbs/09_docs.ipynb #e2fc17db
+def search_table(name="oewn"):
+    "Markdown: every candidate of the greedy dev search (`{name}-search.csv`), the best dev mean in bold."
+    import json, pandas as pd
+    df = pd.read_csv(RESULTS/f"{name}-search.csv"); top = df["mean"].max()
+    fmt = lambda r, c: (f"**{r[c]:.3f}**" if r[c] == top else f"{r[c]:.3f}") if c == "mean" else f"{r[c]:.3f}"
+    ch = lambda s: ", ".join(f"{k} {v}" for k, v in json.loads(s).items()) or "the default"
+    return "| changes | selected epoch | " + " | ".join(DEV_COLS) + " |\n|" + "---|" * (len(DEV_COLS) + 2) + "\n" + "".join(
+        f"| {ch(r['changes'])} | {r['selected epoch']} | " + " | ".join(fmt(r, c) for c in DEV_COLS) + " |\n" for _, r in df.iterrows())
 
 # %% ../nbs/09_docs.ipynb #5dee71e5
 def sections_table(name="oewn", before="no-inflections", after="wordscrunch"):
@@ -281,7 +295,7 @@ README_BLOCKS = {
     "oewn-models": lambda: results_table("oewn", "models", ["wordscrunch", "bert-contextual", "bert-static", "model2vec",
                                                             "glove-6b-50d", "word2vec-sg", "word2vec-cbow", "hypersphere"]),
     "oewn-shared": lambda: results_table("oewn", "shared"),
-    "oewn-ablations": ablation_table, "oewn-selection": selection_table,
+    "oewn-ablations": ablation_table, "oewn-selection": selection_table, "oewn-search": search_table,
     "oewn-clustering": clustering_table, "oewn-reverse": reverse_table, "oewn-sections": sections_table,
     "oewn-goals": goals_table, "oewn-int8": int8_table,
     "oewn-verdict": lambda: "\n".join(__import__("wordscrunch.evaluate", fromlist=["verdict"]).verdict(_metrics("oewn")))}

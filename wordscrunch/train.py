@@ -25,8 +25,8 @@ __all__ = ['AGGREGATIONS', 'MODES', 'DEFAULT_MODE', 'DEFAULT_EPOCHS', 'ABLATIONS
            'graph_from_attention', 'graph_from_run', 'synthetic_graph', 'Examples', 'make_examples', 'contexts',
            'sphere_step', 'raw_step', 'GatedUpdate', 'infonce', 'sgns', 'collapse_stats', 'center_rows',
            'remove_top_pcs', 'TrainConfig', 'ablation_config', 'same_settings', 'Propagation', 'Gated', 'Direct',
-           'run_graph', 'subgraph', 'with_reverse', 'TrainState', 'new_state', 'TrainResult', 'config_section',
-           'model_dir', 'train', 'train_ablations']
+           'run_graph', 'subgraph', 'weigh_descriptions', 'with_reverse', 'TrainState', 'new_state', 'TrainResult',
+           'config_section', 'model_dir', 'train', 'train_ablations']
 
 # %% ../nbs/03_train.ipynb #7ba12fbb
 @dataclass
@@ -245,10 +245,12 @@ class TrainConfig:
     epochs: int | None = None       # None: DEFAULT_EPOCHS[mode]; the best epoch on dev is kept
     dim: int = 300                  # embedding dimension
     seed: int = 0                   # seeds the initial table, the MLP and the batches
+    threads: int = 2                # torch threads while training: the same seed gives the same vectors for the same count
     agg: str = "strength"           # how a word's descriptions combine (AGGREGATIONS)
     weights: str = "attention"      # 'attention', or 'uniform' (a_j = 1/n, the ablation)
     reverse: float = 0.15           # share of a word's context taken from the descriptions that use it (mean/strength agg)
     inflections: bool = True        # use the inflected forms' descriptions (False: the ablation without them)
+    inflection_weight: float = 1.0  # an inflection description's strength x this, where its form has other descriptions too
     layers: str = "all"             # the attention pooling trained on (names the cache)
     anchor: float | None = None     # restart toward each word's initial vector; None: 0.05 (0 for direct)
     gate: float = 0.5               # propagation's fixed gate; the learned gate's initial value
@@ -282,6 +284,7 @@ def resolved(self:TrainConfig):
                 lr=ifnone(self.lr, 0.05 if self.mode == "direct" else 1e-3), remove_pc=ifnone(self.remove_pc, self.dim // 100))
     if not 0 <= c.anchor < 1: raise WordscrunchError(f"anchor={c.anchor} outside [0, 1): use e.g. 0.05")
     if not 0 <= c.reverse < 1: raise WordscrunchError(f"reverse={c.reverse} outside [0, 1): use e.g. 0.15")
+    if not c.inflection_weight > 0: raise WordscrunchError(f"inflection_weight={c.inflection_weight} must be > 0: use e.g. 1")
     return c
 
 # %% ../nbs/03_train.ipynb #22891463
@@ -362,14 +365,14 @@ MODE_CLASSES = {"propagation": Propagation, "gated": Gated, "no-gate": Gated, "d
 
 # %% ../nbs/03_train.ipynb #7992ff17
 def run_graph(run, cfg):
-    "The `DescGraph` of `run` for the config's attention pooling, without the inflection descriptions if asked."
+    "The `DescGraph` of `run` for the config's attention pooling; inflection descriptions left out or weighed as asked."
     from wordscrunch.attention import select_attention
     from wordscrunch.data import load_descriptions
     g = graph_from_run(run, select_attention(run, layers=cfg.layers, heads="mean", mode="template"))
-    if cfg.inflections: return g
+    if cfg.inflections and cfg.inflection_weight == 1: return g
     d = load_descriptions(run)
-    keep = ~np.isin(_graph_desc_ids(g), d.desc_id[d.source == "inflection"].to_numpy())
-    return subgraph(g, keep)
+    infl = np.isin(_graph_desc_ids(g), d.desc_id[d.source == "inflection"].to_numpy())
+    return weigh_descriptions(g, infl, cfg.inflection_weight) if cfg.inflections else subgraph(g, ~infl)
 
 # %% ../nbs/03_train.ipynb #7bbee774
 def subgraph(g, keep):
@@ -381,6 +384,12 @@ def subgraph(g, keep):
 def _graph_desc_ids(g):
     if g.desc_ids is None: raise WordscrunchError("this graph has no description ids: build it with graph_from_run")
     return g.desc_ids
+
+# %% ../nbs/03_train.ipynb #5ce3354c
+def weigh_descriptions(g, sel, k):
+    "`g` with the strength of the descriptions in boolean `sel` times `k`, where their word has descriptions outside `sel` too."
+    other = np.zeros(g.n_vocab, bool); other[g.word_ids[~sel]] = True
+    return replace(g, strength=(g.strength * np.where(sel & other[g.word_ids], k, 1.0)).astype(np.float32))
 
 # %% ../nbs/03_train.ipynb #7eccff07
 def with_reverse(ex, n_vocab, beta):
@@ -555,7 +564,7 @@ def model_dir(run, cfg):
     return run.root if cfg.name == "wordscrunch" else run.ablations/cfg.name
 
 # %% ../nbs/03_train.ipynb #6e25f8ed
-def train(run=None, cfg=None, graph=None, out=None, eval_fn="dev", resume=True, threads=2, progress=True,
+def train(run=None, cfg=None, graph=None, out=None, eval_fn="dev", resume=True, progress=True,
           snapshots=(1, 2, 3, 5, 10, 20, 50), **settings):
     "Train word vectors with `cfg` (or `TrainConfig(**settings)`) on a run's attention graph (or `graph`); write to `out`."
     cfg = (cfg or TrainConfig(**settings)).resolved()
@@ -566,7 +575,7 @@ def train(run=None, cfg=None, graph=None, out=None, eval_fn="dev", resume=True, 
     ex, eval_fn = _examples(cfg, graph), (DevScorer(graph.words) if eval_fn == "dev" else eval_fn)
     counts = torch.as_tensor(graph.counts, dtype=torch.float32)
     prev = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled())
-    torch.set_num_threads(threads); torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(cfg.threads); torch.use_deterministic_algorithms(True)
     try: state, final = _run_epochs(cfg, graph, ex, eval_fn, counts, out, resume, progress, snapshots)
     finally: torch.set_num_threads(prev[0]); torch.use_deterministic_algorithms(prev[1])
     E = state.E.detach().clone() if final == cfg.epochs else state.bestE
