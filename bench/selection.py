@@ -27,7 +27,7 @@ EXTRA = {   # candidates that are not ablations of the run: name -> TrainConfig 
     "gated, anchor 0.1": dict(anchor=0.1),
 }
 GRID = [    # the greedy search's axes, in order: TrainConfig field -> values tried
-    ("reverse", [0.15, 0.3, 0.45]), ("anchor", [0.0, 0.05, 0.1]), ("inflection_weight", [1.0, 2.0, 4.0]),
+    ("reverse", [0.15, 0.3, 0.45]), ("anchor", [0.0, 0.05, 0.1]), ("inflection_weight", [1.0, 2.0, 4.0, 8.0]),
     ("gate", [0.3, 0.5, 0.7]), ("remove_pc", [0, 3, 6]), ("hidden", [64, 128]), ("dim", [300, 400]),
 ]   # the temperature and word negatives were measured on the demo in the first round and did not help
 DEV = ["dev_ws353", "dev_simlex", "dev_men", "dev_simverb", "dev_analogy", "dev_mean"]
@@ -67,7 +67,7 @@ def search(run, scorer, out=None, grid=GRID):
     for field, values in grid:
         for v in values:
             cand = {**best, field: v}
-            if v == getattr(TrainConfig(), field): cand.pop(field)
+            if v == getattr(TrainConfig().resolved(), field): cand.pop(field)   # the default value: no change
             if cand == best: continue
             s = score(cand)
             if s > top: top, best = s, cand
