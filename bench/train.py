@@ -37,7 +37,8 @@ def main():
             graph = None
     if graph is None:
         V = 90_000 if a.full else 6_000
-        graph = T.synthetic_graph(n_groups=V // 100, per_group=100, n_desc=1.5, ctx_len=8, p_in=0.7, seed=0)
+        from wordscrunch.testing import synthetic_graph
+        graph = synthetic_graph(n_groups=V // 100, per_group=100, n_desc=1.5, ctx_len=8, p_in=0.7, seed=0)
         # word2vec's text: the headword followed by its description's context words (the same tokens the graph uses)
         sents = [[graph.words[h]] + [graph.words[j] for j in graph.ctx[p:q]]
                  for h, p, q in zip(graph.word_ids, graph.ptr[:-1], graph.ptr[1:])]

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 import wordscrunch.attention as att
-from wordscrunch.attention import (extract, load_attention, load_model, run_from_glosses, word_spans, build_input,
-                                   list_attention)
+from wordscrunch.attention import (extract, load_attention, load_model, word_spans, build_input, list_attention)
 from wordscrunch.data import WordscrunchError, lemma, word_tokens, write_parquet
+from wordscrunch.testing import run_from_glosses
 
 torch.set_num_threads(2)
 

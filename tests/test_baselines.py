@@ -6,8 +6,9 @@ from gensim.models import KeyedVectors
 from wordscrunch.data import WordscrunchError, load_descriptions, load_vocab, read_config, w2v_sentences
 from wordscrunch.attention import list_attention, load_attention
 from wordscrunch.baselines import (BASELINES, BUILDERS, bert_contextual, build_baselines, contextual_from_states,
-                                   hypersphere, load_bert, oewn_toy_run, states_key, train_word2vec, tune_word2vec)
+                                   hypersphere, load_bert, states_key, train_word2vec, tune_word2vec)
 from wordscrunch.benchmarks import benchmark_words
+from wordscrunch.testing import oewn_toy_run
 
 GRID = ({"window": 5, "epochs": 5, "min_count": 1}, {"window": 10, "epochs": 5, "min_count": 2})
 

@@ -7,7 +7,7 @@ import pytest
 from gensim.models import KeyedVectors
 
 from wordscrunch.cli import build_parser, main
-from wordscrunch.evaluate import toy_kv
+from wordscrunch.testing import toy_kv
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")
 

@@ -8,8 +8,8 @@ from wordscrunch.clustering import (AttentionHeads, centroid_error, cluster_metr
                                     compare_run, head_sweep, mixture_centroids, quantise, quantise_labels,
                                     quantise_sweep, representatives, sample_mixture, winners)
 from wordscrunch.data import WordscrunchError
-from wordscrunch.evaluate import clustering_scores, gold_categories, toy_kv
-from wordscrunch.visualize import fake_run
+from wordscrunch.evaluate import clustering_scores, gold_categories
+from wordscrunch.testing import fake_run, toy_kv
 
 
 def planted(n_per=15, d=16, cats="abcd", noise=0.3, seed=0):

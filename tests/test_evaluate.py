@@ -10,7 +10,8 @@ from wordscrunch.data import RunFolder, WordscrunchError
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")
 from wordscrunch.evaluate import (analogy_answers, dev_test_pairs, evaluate_run, evaluate_vectors, read_analogies,
-                                  read_pairs, restrict_kv, shared_vocab, toy_kv, word_pairs_score, write_report)
+                                  read_pairs, restrict_kv, shared_vocab, word_pairs_score, write_report)
+from wordscrunch.testing import toy_kv
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from wordscrunch.visualize import fake_run, save_map
+from wordscrunch.testing import fake_run
+from wordscrunch.visualize import save_map
 
 ROOT = Path(__file__).resolve().parent.parent
 ART = ROOT/"tests"/"_artifacts"

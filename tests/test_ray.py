@@ -8,8 +8,9 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from wordscrunch.attention import extract, load_attention, run_from_glosses, states_folder
+from wordscrunch.attention import extract, load_attention, states_folder
 from wordscrunch.cli import main
+from wordscrunch.testing import run_from_glosses
 
 GLOSSES = {
     "king": ["a male sovereign; ruler of a kingdom", "a competitor who holds a preeminent position"],

@@ -7,9 +7,9 @@ import pytest
 
 from wordscrunch.cli import main
 from wordscrunch.data import WordscrunchError
-from wordscrunch.evaluate import toy_kv
 from wordscrunch.search import (WordIndex, compare_int8, gcide_definitions, gcide_path, noisy_copies, query_words,
                                 read_vectors, reverse_dictionary_queries, reverse_dictionary_scores, search)
+from wordscrunch.testing import toy_kv
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")
 

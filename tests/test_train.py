@@ -5,8 +5,9 @@ import torch.nn.functional as F
 from wordscrunch.data import WordscrunchError
 from wordscrunch.init import sample_sphere, repel, sphere_stats
 from wordscrunch import train as T
+from wordscrunch.testing import synthetic_graph
 
-G = T.synthetic_graph(seed=0)
+G = synthetic_graph(seed=0)
 
 def purity(E, labels, k=5):
     from sklearn.cluster import KMeans

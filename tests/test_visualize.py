@@ -7,7 +7,8 @@ import pytest
 from safetensors.numpy import save_file
 
 from wordscrunch.data import RunFolder, WordscrunchError
-from wordscrunch.visualize import (fake_run, load_history, load_snapshots, map_coords, plot_curves,
+from wordscrunch.testing import fake_run
+from wordscrunch.visualize import (load_history, load_snapshots, map_coords, plot_curves,
                                    plot_metric_heatmaps, plot_similarity_heatmaps, plot_snapshots, project_2d,
                                    read_some_vectors, save_figures)
 

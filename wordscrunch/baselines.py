@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_baselines.ipynb #392ea7e7
 from __future__ import annotations
-import gzip, importlib.util, time
+import importlib.util, time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -13,33 +13,16 @@ import numpy as np
 import pandas as pd
 
 from .data import (WordscrunchError, _as_run, load_descriptions, load_vocab,
-                              oewn_path, read_config, sha256_file, update_config, w2v_sentences)
+                              read_config, sha256_file, update_config, w2v_sentences)
 from .benchmarks import benchmark_words
 
 # %% auto #0
-__all__ = ['BASELINES', 'W2V_GRID', 'BUILDERS', 'OPTIONAL', 'oewn_toy_run', 'run_dim', 'train_word2vec', 'tune_word2vec',
-           'load_bert', 'bert_static', 'bert_contextual', 'contextual_from_states', 'states_key', 'model2vec_vectors',
-           'hypersphere', 'glove_vectors', 'BaselineJob', 'build_one', 'build_baselines']
+__all__ = ['BASELINES', 'W2V_GRID', 'BUILDERS', 'OPTIONAL', 'run_dim', 'train_word2vec', 'tune_word2vec', 'load_bert',
+           'bert_static', 'bert_contextual', 'contextual_from_states', 'states_key', 'model2vec_vectors', 'hypersphere',
+           'glove_vectors', 'BaselineJob', 'build_one', 'build_baselines']
 
 # %% ../nbs/04_baselines.ipynb #20a803c6
 BASELINES = ("word2vec-sg", "word2vec-cbow", "bert-static", "bert-contextual", "model2vec", "hypersphere", "glove-6b-50d")
-
-# %% ../nbs/04_baselines.ipynb #47d58455
-def oewn_toy_run(path, words=None, n_extra=300, seed=0):
-    "Write a small real run folder (descriptions.parquet, vocab.parquet) from OEWN glosses of `words` plus `n_extra` random headwords."
-    from wordscrunch.attention import run_from_glosses   # imports torch: only when called
-    words = set(words or ["king", "queen", "man", "woman", "boy", "girl", "prince", "princess", "dog", "cat", "car",
-                          "apple", "banana", "happy", "sad", "run", "walk", "bank", "money", "computer", "music",
-                          "france", "paris", "germany", "berlin", "italy", "rome", "japan", "tokyo", "father",
-                          "mother", "brother", "sister", "son", "daughter", "uncle", "aunt", "husband", "wife"])
-    with gzip.open(oewn_path(), "rt", encoding="utf8") as f: lines = f.read().splitlines()
-    rng = np.random.default_rng(seed)
-    extra = set(rng.choice(len(lines), n_extra, replace=False))
-    glosses = {}
-    for i, line in enumerate(lines):
-        w, _, gl = line.partition("\t")
-        if w in words or i in extra: glosses.setdefault(w, []).extend(g for g in (x.strip() for x in gl.split(" | ")) if g)
-    return run_from_glosses(path, glosses, source="oewn")
 
 # %% ../nbs/04_baselines.ipynb #eda74f01
 def run_dim(run, default=300):

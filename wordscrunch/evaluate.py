@@ -11,18 +11,18 @@ import numpy as np
 import pandas as pd
 
 from .data import RunFolder, WordscrunchError, atomic_path, write_json
-from .benchmarks import DEV_ONLY as DEV_SETS, benchmark_words, pair_path
+from .benchmarks import DEV_ONLY as DEV_SETS, pair_path
 
 # %% auto #0
 __all__ = ['SEMANTIC_SECTIONS', 'PROBES', 'HEATMAP_WORDS', 'BENCHMARKS', 'MIN_N', 'N_BOOT', 'GOLD_ROLES', 'BENCH_NAMES',
            'is_ablation', 'ablation_names', 'benchmark_path', 'is_binary_w2v', 'check_w2v_text', 'load_kv',
-           'restrict_kv', 'shared_vocab', 'toy_kv', 'read_pairs', 'dev_test_pairs', 'write_pairs', 'wilson',
-           'spearman_rows', 'boot_index', 'spearman_ci', 'compare_items', 'pair_sims', 'word_pairs_score',
-           'read_analogies', 'analogy_answers', 'analogy_correct', 'analogy_summary', 'analogy_scores',
-           'gold_categories', 'clustering_scores', 'nearest_neighbours', 'similarity_matrix', 'score_kv',
-           'compare_models', 'evaluate_vectors', 'score_interval', 'unpaired_comparison', 'verdict', 'metrics_table',
-           'markdown_table', 'plot_heatmaps', 'report_paths', 'write_report', 'run_vectors', 'evaluate_run',
-           'vectors_name', 'name_vectors', 'summary', 'load_metrics']
+           'restrict_kv', 'shared_vocab', 'read_pairs', 'dev_test_pairs', 'write_pairs', 'wilson', 'spearman_rows',
+           'boot_index', 'spearman_ci', 'compare_items', 'pair_sims', 'word_pairs_score', 'read_analogies',
+           'analogy_answers', 'analogy_correct', 'analogy_summary', 'analogy_scores', 'gold_categories',
+           'clustering_scores', 'nearest_neighbours', 'similarity_matrix', 'score_kv', 'compare_models',
+           'evaluate_vectors', 'score_interval', 'unpaired_comparison', 'verdict', 'metrics_table', 'markdown_table',
+           'plot_heatmaps', 'report_paths', 'write_report', 'run_vectors', 'evaluate_run', 'vectors_name',
+           'name_vectors', 'summary', 'load_metrics']
 
 # %% ../nbs/05_evaluate.ipynb #76ff790f
 def _split_pairs(seed):
@@ -107,28 +107,9 @@ def shared_vocab(kvs):
     for kv in kvs[1:]: out &= set(kv.index_to_key)
     return out
 
-# %% ../nbs/05_evaluate.ipynb #157cccb6
+# %% ../nbs/05_evaluate.ipynb #3c2dd57f
 def _lines(path):
     with open(path, encoding="utf8") as f: return f.read().splitlines(keepends=True)
-
-def toy_kv(dim=50, drop=0.1, seed=0):
-    "A small random `KeyedVectors` over the benchmark words with solvable capital analogies (for tests and examples)."
-    from gensim.models import KeyedVectors
-    rng = np.random.default_rng(seed)
-    words = sorted(benchmark_words())
-    words = [w for w in words if rng.random() >= drop]
-    vec = {w: rng.normal(size=dim) for w in words}
-    offset, on = rng.normal(size=dim), False
-    for line in _lines(benchmark_path("analogy")):
-        if line.startswith(": capital-common"): on = True; continue
-        if line.startswith(":"): on = False
-        if on:
-            a, b, c, d = line.lower().split()
-            if a in vec and b in vec: vec[a] = vec[b] + offset + 0.1 * rng.normal(size=dim)
-            if c in vec and d in vec: vec[c] = vec[d] + offset + 0.1 * rng.normal(size=dim)
-    kv = KeyedVectors(dim, count=0, dtype=np.float32)
-    kv.add_vectors(words, np.stack([vec[w] for w in words]).astype(np.float32))
-    return kv
 
 # %% ../nbs/05_evaluate.ipynb #6dab65bf
 def read_pairs(name):

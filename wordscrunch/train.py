@@ -22,11 +22,11 @@ from .init import init_embeddings
 
 # %% auto #0
 __all__ = ['AGGREGATIONS', 'MODES', 'DEFAULT_MODE', 'DEFAULT_EPOCHS', 'ABLATIONS', 'MODE_CLASSES', 'DescGraph',
-           'graph_from_attention', 'graph_from_run', 'synthetic_graph', 'Examples', 'make_examples', 'contexts',
-           'sphere_step', 'raw_step', 'GatedUpdate', 'infonce', 'sgns', 'collapse_stats', 'center_rows',
-           'remove_top_pcs', 'TrainConfig', 'ablation_config', 'same_settings', 'Propagation', 'Gated', 'Direct',
-           'run_graph', 'subgraph', 'weigh_descriptions', 'with_reverse', 'TrainState', 'new_state', 'TrainResult',
-           'config_section', 'model_dir', 'train', 'train_ablations']
+           'graph_from_attention', 'graph_from_run', 'Examples', 'make_examples', 'contexts', 'sphere_step', 'raw_step',
+           'GatedUpdate', 'infonce', 'sgns', 'collapse_stats', 'center_rows', 'remove_top_pcs', 'TrainConfig',
+           'ablation_config', 'same_settings', 'Propagation', 'Gated', 'Direct', 'run_graph', 'subgraph',
+           'weigh_descriptions', 'with_reverse', 'TrainState', 'new_state', 'TrainResult', 'config_section',
+           'model_dir', 'train', 'train_ablations']
 
 # %% ../nbs/03_train.ipynb #7ba12fbb
 @dataclass
@@ -92,27 +92,6 @@ def graph_from_run(run, key=None, **pooling):
     run.need(run.vocab, "prepare"); run.need(run.attention, "extract")
     from wordscrunch.attention import load_attention   # lazy: the attention stage is only needed with real data
     return graph_from_attention(load_attention(run, key, **pooling), pd.read_parquet(run.vocab), where=str(run.attention))
-
-# %% ../nbs/03_train.ipynb #ca45b481
-def synthetic_graph(n_groups=5, per_group=40, n_desc=3.0, ctx_len=6, p_in=0.9, attn_signal=0.0, seed=0):
-    "A random description graph with planted clusters (`labels`); in-group context words get exp(`attn_signal`)x weight."
-    rng = np.random.default_rng(seed)
-    V = n_groups * per_group
-    labels = np.repeat(np.arange(n_groups), per_group)
-    k = 1 + rng.poisson(max(n_desc - 1, 0), V)                      # descriptions per word (>= 1)
-    word_ids = np.repeat(np.arange(V), k)
-    N = len(word_ids)
-    L = np.maximum(1, rng.poisson(ctx_len, N))
-    ptr = np.concatenate([[0], np.cumsum(L)])
-    own = np.repeat(labels[word_ids], L)
-    ctx = np.where(rng.random(ptr[-1]) < p_in, own * per_group + rng.integers(0, per_group, ptr[-1]),
-                   rng.integers(0, V, ptr[-1]))
-    w = (rng.gamma(1.0, 1.0, ptr[-1]) + 1e-3) * np.exp(attn_signal * (ctx // per_group == own))
-    w /= np.repeat(np.add.reduceat(w, ptr[:-1]), L)
-    counts = np.bincount(word_ids, minlength=V) + np.bincount(ctx, minlength=V)
-    return DescGraph(word_ids=word_ids.astype(np.int64), ptr=ptr.astype(np.int64), ctx=ctx.astype(np.int64),
-                     w=w.astype(np.float32), strength=rng.uniform(0.2, 1.0, N).astype(np.float32),
-                     words=[f"w{i}" for i in range(V)], counts=counts.astype(np.float64), labels=labels).check()
 
 # %% ../nbs/03_train.ipynb #8e5cf4b2
 AGGREGATIONS = ("mean", "strength", "per-description")

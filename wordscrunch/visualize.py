@@ -12,16 +12,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .data import RunFolder, WordscrunchError, _as_run, atomic_path, write_parquet, write_json
+from .data import WordscrunchError, _as_run, atomic_path
 from .evaluate import HEATMAP_WORDS, gold_categories, similarity_matrix
 
 _log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['FAKE_GROUPS', 'HAND_LISTS', 'PLOT_ROLES', 'CURVE_TITLES', 'save_png', 'fake_run', 'category_labels', 'load_snapshots',
-           'project_2d', 'plot_snapshots', 'load_history', 'curve_title', 'plot_curves', 'plot_matrices',
-           'plot_similarity_heatmaps', 'plot_metric_heatmaps', 'project_snapshots', 'map_coords', 'map_figure',
-           'map_html', 'save_map', 'read_some_vectors', 'save_figures']
+__all__ = ['HAND_LISTS', 'PLOT_ROLES', 'CURVE_TITLES', 'save_png', 'category_labels', 'load_snapshots', 'project_2d',
+           'plot_snapshots', 'load_history', 'curve_title', 'plot_curves', 'plot_matrices', 'plot_similarity_heatmaps',
+           'plot_metric_heatmaps', 'project_snapshots', 'map_coords', 'map_figure', 'map_html', 'save_map',
+           'read_some_vectors', 'save_figures']
 
 # %% ../nbs/06_visualize.ipynb #312d20c2
 def save_png(fig, path, dpi=120):
@@ -29,48 +29,6 @@ def save_png(fig, path, dpi=120):
     path = Path(path)
     with atomic_path(path) as tmp: fig.savefig(tmp, format="png", dpi=dpi)
     return path
-
-# %% ../nbs/06_visualize.ipynb #0ca9ca6d
-FAKE_GROUPS = {
-    "capital": ["paris", "berlin", "london", "rome", "madrid", "tokyo", "athens", "moscow", "cairo", "beijing"],
-    "country": ["france", "germany", "england", "italy", "spain", "japan", "greece", "russia", "egypt", "china"],
-    "family": ["king", "queen", "man", "woman", "boy", "girl", "father", "mother", "son", "daughter"],
-    "animal": ["dog", "cat", "horse", "cow", "lion", "tiger", "sheep", "pig", "wolf", "bear"],
-    "colour": ["red", "blue", "green", "yellow", "black", "white", "brown", "purple", "orange", "pink"],
-}
-
-def fake_run(root, V=400, d=32, epochs=(1, 3, 6, 10), modes=("gated", "uniform"), seed=0):
-    "Write a small fake run folder (vocab, snapshots, vectors, history, ablation histories) for tests; return it."
-    from safetensors.numpy import save_file
-    run = RunFolder(root).ensure()
-    rng = np.random.default_rng(seed)
-    named = [w for ws in FAKE_GROUPS.values() for w in ws] + ["apple"]
-    words = named + [f"w{i:04d}" for i in range(V - len(named))]
-    write_parquet(pd.DataFrame({"id": np.arange(V, dtype=np.int32), "word": words,
-                                "count": np.arange(V, 0, -1, dtype=np.int64), "is_headword": True,
-                                "n_desc": np.ones(V, dtype=np.int32)}), run.vocab)
-    start, centres = rng.normal(size=(V, d)), {g: rng.normal(size=d) * 3 for g in FAKE_GROUPS}
-    target = start.copy()
-    for g, ws in FAKE_GROUPS.items():
-        for w in ws: target[words.index(w)] = centres[g] + rng.normal(size=d) * 0.5
-    target[words.index("apple")] = centres["colour"] * 0.5 + centres["animal"] * 0.5
-    (run.snapshots).mkdir(exist_ok=True)
-    last = max(epochs)
-    for e in epochs:
-        t = e / last
-        E = ((1 - t) * start + t * target).astype(np.float32)
-        save_file({"embeddings": E}, str(run.snapshots/f"epoch-{e:03d}.safetensors"))
-    save_file({"embeddings": E}, str(run.vectors))
-    with open(run.vectors_txt, "w") as f:
-        f.write(f"{V} {d}\n")
-        for w, v in zip(words, E): f.write(w + " " + " ".join(f"{x:.5f}" for x in v) + "\n")
-    def hist(scale):
-        return [{"epoch": e, "loss": float(2.0 * scale / e + 0.1), "dev_ws353": float(0.5 * (1 - 1 / (e + 1)) / scale),
-                 "dev_simlex": float(0.3 * (1 - 1 / (e + 1)) / scale), "mean_cos": float(0.4 / e)}
-                for e in range(1, last + 1)]
-    write_json(hist(1.0), run.history)
-    for i, m in enumerate(modes): write_json(hist(1.0 + 0.3 * (i + 1)), run.ablations/m/"history.json")
-    return run
 
 # %% ../nbs/06_visualize.ipynb #1a1f26fc
 HAND_LISTS = {

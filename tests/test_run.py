@@ -1,0 +1,76 @@
+"""`wordscrunch run` end to end on a tiny glosses file, with the ablations on: config.json records the main model under
+"train" and each ablation, with its own settings, under "train:NAME". Baselines and evaluation are stubbed out (they
+read the trained files and write no training settings; their own tests are test_baselines.py and test_evaluate.py),
+so the run takes about a minute on two cores."""
+import gzip, json
+from dataclasses import asdict
+
+import pytest
+
+import wordscrunch.cli as cli
+from wordscrunch.data import DATA_DIR, DEMO_FILE
+from wordscrunch.train import ABLATIONS, ablation_config, same_settings
+
+pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")
+
+WORDS = {"king", "queen", "man", "woman", "dog", "cat", "run", "walk", "apple", "bank", "money", "happy", "father",
+         "mother", "car", "music"}
+EPOCHS = 1
+RECORDED = {"selected_epoch", "n_vocab", "n_desc"}      # what training adds to a model's settings in config.json
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    "A run folder made by `wordscrunch run --data tiny.tsv.gz --epochs 1` (ablations on), and the stages it ran."
+    d = tmp_path_factory.mktemp("run")
+    with gzip.open(DATA_DIR/DEMO_FILE, "rt", encoding="utf8") as f:
+        lines = [l for l in f.read().splitlines() if l.partition("\t")[0] in WORDS]
+    assert len(lines) >= 12, "the demo file lacks the test's words"
+    with gzip.open(d/"tiny.tsv.gz", "wt", encoding="utf8") as f: f.write("\n".join(lines) + "\n")
+    stubbed, mp = [], pytest.MonkeyPatch()
+    mp.setattr(cli, "do_baselines", lambda out, *a, **k: stubbed.append("baselines"))
+    mp.setattr(cli, "do_evaluate_run", lambda out: stubbed.append("evaluate"))
+    try: code = cli.main(["run", "--data", str(d/"tiny.tsv.gz"), "--out", str(d/"run"), "--epochs", str(EPOCHS)])
+    finally: mp.undo()
+    assert code == 0
+    return d/"run", stubbed
+
+
+def settings(section):
+    return {k: v for k, v in section.items() if k not in RECORDED}
+
+
+def test_run_reaches_every_stage(run):
+    root, stubbed = run
+    assert stubbed == ["baselines", "evaluate"]
+    cfg = json.loads((root/"config.json").read_text())
+    assert cfg["run"]["ablations"] is True and cfg["run"]["epochs"] == EPOCHS
+    assert (root/"vectors.txt").exists()
+
+
+def test_config_train_is_the_main_model(run):
+    cfg = json.loads((run[0]/"config.json").read_text())
+    main = cli.main_config(EPOCHS)
+    assert cfg["train"]["name"] == "wordscrunch"
+    assert settings(cfg["train"]) == json.loads(json.dumps(asdict(main.resolved())))
+    assert cfg["train"]["selected_epoch"] in range(EPOCHS + 1)
+
+
+def test_config_has_each_ablation_with_its_settings(run):
+    root = run[0]
+    cfg, main = json.loads((root/"config.json").read_text()), cli.main_config(EPOCHS)
+    trained = [n for n in ABLATIONS if not same_settings(ablation_config(n, main), main)]
+    assert len(trained) >= len(ABLATIONS) - 1
+    for name in trained:
+        sec = cfg.get(f"train:{name}")
+        assert sec is not None, f"config.json has no section train:{name}"
+        assert sec["name"] == name
+        for k, v in ABLATIONS[name].items(): assert sec[k] == v, f"train:{name}: {k}={sec[k]!r}, the ablation sets {v!r}"
+        assert settings(sec) == json.loads(json.dumps(asdict(ablation_config(name, main).resolved()))), name
+        assert (root/"ablations"/name/"vectors.txt").exists()
+    for k in [k for k in cfg if k.startswith("train:")]:       # no section for anything but an ablation
+        assert k[len("train:"):] in ABLATIONS, k
+    # the ablations the issue names, spelled out
+    expect = {"agg-mean": ("agg", "mean"), "layers-last": ("layers", "last"), "no-reverse": ("reverse", 0.0)}
+    for name, (k, v) in expect.items():
+        if name in trained: assert cfg[f"train:{name}"][k] == v and cfg["train"][k] != v
