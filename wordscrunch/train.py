@@ -270,7 +270,7 @@ def resolved(self:TrainConfig):
 ABLATIONS = {"gated": dict(mode="gated"), "no-gate": dict(mode="no-gate"), "direct": dict(mode="direct"),
              "propagation": dict(mode="propagation"), "uniform": dict(weights="uniform"),
              "layers-last": dict(layers="last"), "agg-mean": dict(agg="mean"), "no-reverse": dict(reverse=0.0),
-             "no-inflections": dict(inflections=False)}
+             "no-inflections": dict(inflections=False), "infl-weight-1": dict(inflection_weight=1.0)}
 
 def ablation_config(name, base=None):
     "The `TrainConfig` of ablation `name`: the main model's (`base`, default `TrainConfig()`) with its fields changed."
