@@ -17,9 +17,14 @@ __all__ = ['BENCH_DIR', 'PAIR_FILES', 'DEV_ONLY', 'SEMANTIC_SECTIONS', 'pair_pat
 
 # %% ../nbs/00a_benchmarks.ipynb #b82bc290
 BENCH_DIR = DATA_DIR/"benchmarks"
+
+# %% ../nbs/00a_benchmarks.ipynb #f9b7f00b
 PAIR_FILES = {"ws353": "wordsim353.tsv", "simlex": "simlex999.txt", "men": "men-dev.tsv", "simverb": "simverb-dev.tsv"}
+
+# %% ../nbs/00a_benchmarks.ipynb #dd59e8ea
 DEV_ONLY = ("men", "simverb")       # only their dev halves are in the repository
 
+# %% ../nbs/00a_benchmarks.ipynb #2d60de28
 def pair_path(name):
     "The file of pair set `name` (a key of `PAIR_FILES`), from gensim or `data/benchmarks/`."
     if name not in PAIR_FILES: raise WordscrunchError(f"unknown pair set {name!r}: use one of {', '.join(PAIR_FILES)}")
@@ -52,6 +57,7 @@ def benchmark_pairs(seed=0, sets=tuple(PAIR_FILES)):
         out.append(df.assign(dataset=name, split=split))
     return pd.concat(out, ignore_index=True)[["dataset", "w1", "w2", "score", "split"]]
 
+# %% ../nbs/00a_benchmarks.ipynb #5ef98f68
 def pair_halves(seed=0):
     "{set: {'dev': pairs, 'test': pairs}} (MEN and SimVerb have only 'dev')."
     P = benchmark_pairs(seed)
@@ -61,6 +67,7 @@ def pair_halves(seed=0):
 # %% ../nbs/00a_benchmarks.ipynb #eaf76939
 SEMANTIC_SECTIONS = ("capital-common-countries", "capital-world", "currency", "city-in-state", "family")
 
+# %% ../nbs/00a_benchmarks.ipynb #5e09ce12
 def analogy_questions():
     "The Google analogy questions (lower-cased): section, semantic, a, b, c, d, split (even = 'dev', odd = 'test')."
     from gensim.test.utils import datapath

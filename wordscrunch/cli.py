@@ -147,6 +147,7 @@ OVERVIEW = """examples:
   wordscrunch search king "a large wild cat" --vectors runs/demo/vectors.txt --k 5
   wordscrunch SUBCOMMAND --help                     the options of one subcommand"""
 
+# %% ../nbs/08_cli.ipynb #9f7702eb
 def build_parser():
     "The `wordscrunch` argument parser."
     ap = argparse.ArgumentParser(prog="wordscrunch", formatter_class=_Help, epilog=OVERVIEW,
@@ -157,6 +158,8 @@ def build_parser():
 
 # %% ../nbs/08_cli.ipynb #67255b8f
 DEFAULT_POOLING = ("all", "mean")
+
+# %% ../nbs/08_cli.ipynb #9052db03
 ABLATION_POOLING = ("last", "mean")     # for the `layers-last` ablation
 
 # %% ../nbs/08_cli.ipynb #115c5dda
@@ -168,6 +171,7 @@ def check_model(model):
                                "model name (default: the packaged all-MiniLM-L6-v2)")
     return model
 
+# %% ../nbs/08_cli.ipynb #fed5bedd
 def require_stages(run, *stages):
     "Raise a clear error naming the first of `stages` ('prepare', 'extract') whose output `run` lacks."
     run, need = RunFolder(run), {"prepare": lambda r: r.vocab.exists() and r.descriptions.exists(),
@@ -184,6 +188,7 @@ def do_prepare(data, out, min_count=None, no_inflections=False):
     kw = ({} if min_count is None else dict(min_count=min_count)) | ({"inflections": False} if no_inflections else {})
     return prepare(data=data, out=out, **kw)
 
+# %% ../nbs/08_cli.ipynb #a0855219
 def do_extract(out, model=None, device="cpu", shard=None, batch_size=None, find=False, ablation=True, engine="local",
                address=None, workers=None, precision=None):
     "Stage 1: both poolings (the default, and the last layer for the ablation) and the target states from one forward pass."
@@ -201,6 +206,7 @@ def main_config(epochs=None, mode=None, seed=0):
     from wordscrunch.train import TrainConfig, DEFAULT_MODE
     return TrainConfig(mode=mode or DEFAULT_MODE, epochs=epochs, seed=seed)
 
+# %% ../nbs/08_cli.ipynb #d5b6de94
 def do_train(out, epochs=None, mode=None, seed=0):
     "Stages 2-3: train the main model over the run's attention into the run folder."
     from wordscrunch.train import train
@@ -220,6 +226,7 @@ def do_baselines(out, model=None, device="cpu", seed=0):
     require_stages(out, "prepare")
     return build_baselines(out, model=check_model(model), device=device, seed=seed, workers=1)   # one worker: gensim is reproducible only so
 
+# %% ../nbs/08_cli.ipynb #28f718c3
 def do_evaluate_run(out):
     "Stages 5-6: metrics.json, metrics.csv, figures/ and a report.md that links every figure."
     from wordscrunch.evaluate import evaluate_run, write_report
@@ -253,6 +260,7 @@ def do_search(queries, vectors, k=10, int8=False, out=None):
                             results={q: g[["word", "cosine"]].to_dict("records") for q, g in groups}), out)
     return df
 
+# %% ../nbs/08_cli.ipynb #550dab5d
 def do_reverse_dictionary(paths, out=None, names=None):
     "Print the reverse-dictionary table of vector files; add it to the metrics JSON `out` under `reverse_dictionary`."
     import json

