@@ -59,7 +59,7 @@ class DescGraph:
             raise WordscrunchError(f"{where}: strength outside (0, 1]: rerun `wordscrunch extract`")
         return self
 
-# %% ../nbs/03_train.ipynb #ed45d1ba
+# %% ../nbs/03_train.ipynb #4b5e8d04
 def graph_from_attention(df, vocab_df, where="attention"):
     "A `DescGraph` from the attention stage's DataFrame and vocab.parquet's DataFrame (empty descriptions dropped)."
     need = {"word_id", "desc_id", "ctx_ids", "weights", "strength"}
@@ -86,6 +86,7 @@ def graph_from_attention(df, vocab_df, where="attention"):
                   words=vocab_df["word"].astype(str).tolist(), counts=vocab_df["count"].to_numpy().astype(np.float64))
     return g.check(where)
 
+# %% ../nbs/03_train.ipynb #7bb13619
 def graph_from_run(run, key=None, **pooling):
     "The `DescGraph` of a run folder: its cached attention (`wordscrunch.attention.load_attention`) and vocab.parquet."
     run = run if isinstance(run, RunFolder) else RunFolder(run)
@@ -93,7 +94,7 @@ def graph_from_run(run, key=None, **pooling):
     from wordscrunch.attention import load_attention   # lazy: the attention stage is only needed with real data
     return graph_from_attention(load_attention(run, key, **pooling), pd.read_parquet(run.vocab), where=str(run.attention))
 
-# %% ../nbs/03_train.ipynb #8e5cf4b2
+# %% ../nbs/03_train.ipynb #d887ab71
 AGGREGATIONS = ("mean", "strength", "per-description")
 
 @dataclass
@@ -101,6 +102,7 @@ class Examples:
     "Training examples in CSR form: the word each moves, its context bag and strength; `level` orders batches."
     word: torch.Tensor; ptr: np.ndarray; ctx: torch.Tensor; w: torch.Tensor; A: torch.Tensor; level: np.ndarray
 
+# %% ../nbs/03_train.ipynb #dc96c95a
 def _csr_gather(ptr, rows):
     "Flat positions of CSR rows `rows` and the bag offsets for embedding_bag."
     lens = ptr[rows + 1] - ptr[rows]
@@ -136,13 +138,14 @@ def make_examples(graph, agg="mean", weights="attention"):
                     ctx=torch.as_tensor(ex_ctx, dtype=torch.long), w=torch.as_tensor(ex_w, dtype=torch.float32),
                     A=torch.as_tensor(ex_A, dtype=torch.float32), level=level)
 
+# %% ../nbs/03_train.ipynb #089655f3
 def contexts(E, ex, rows):
     "Context vectors c = sum_j a_j E[ctx_j] of examples `rows` (one embedding_bag call)."
     flat, offs = _csr_gather(ex.ptr, rows)
     flat = torch.as_tensor(flat)
     return F.embedding_bag(ex.ctx[flat], E, torch.as_tensor(offs), mode="sum", per_sample_weights=ex.w[flat])
 
-# %% ../nbs/03_train.ipynb #b6473720
+# %% ../nbs/03_train.ipynb #3b9cd50e
 def sphere_step(e, c, delta, g):
     "Sphere-correct gated step: mask `delta` on sign agreement with the tangent of c at e, gate, project, retract."
     t = c - (c * e).sum(1, keepdim=True) * e
@@ -150,10 +153,12 @@ def sphere_step(e, c, delta, g):
     u = u - (u * e).sum(1, keepdim=True) * e
     return F.normalize(e + u, dim=1)
 
+# %% ../nbs/03_train.ipynb #7808500f
 def raw_step(e, c, delta, g):
     "The design's literal rule normalise(e + g*delta*1[(c-e)*delta>0]) (for comparison; can violate the property)."
     return F.normalize(e + g * delta * ((c - e) * delta > 0), dim=1)
 
+# %% ../nbs/03_train.ipynb #80534ee8
 class GatedUpdate(nn.Module):
     "Delta = t + MLP([e,c,A]) (last layer zero-initialised) and gate g = sigmoid(W_g [e,c,A]) (or 1 if gate=False)."
     def __init__(self, d, hidden=64, gate=True, gate_init=0.5):
@@ -169,7 +174,7 @@ class GatedUpdate(nn.Module):
         g = torch.sigmoid(self.gate(x)) if self.gate is not None else torch.ones_like(e)
         return sphere_step(e, c, t + self.mlp(x), g)
 
-# %% ../nbs/03_train.ipynb #422b638d
+# %% ../nbs/03_train.ipynb #e354c713
 def infonce(e, c, A, tau=0.1, words=None, only_words=False):
     "A-weighted InfoNCE of rows `e` against their own contexts `c`; negatives: the other rows' contexts and/or `words`."
     e = F.normalize(e, dim=1)
@@ -181,6 +186,7 @@ def infonce(e, c, A, tau=0.1, words=None, only_words=False):
     nll = torch.logsumexp(logits, 1) - pos
     return (A * nll).sum() / A.sum()
 
+# %% ../nbs/03_train.ipynb #ad513b10
 def sgns(e, c, negs, A, tau=0.1):
     "A-weighted skip-gram-with-negatives loss: pull e to c, push e from each row of negs [B,K,d]."
     e = F.normalize(e, dim=1)
@@ -188,7 +194,7 @@ def sgns(e, c, negs, A, tau=0.1):
     neg = F.logsigmoid(-(F.normalize(negs, dim=2) @ e[:, :, None]).squeeze(2) / tau).sum(1)
     return -(A * (pos + neg)).sum() / A.sum()
 
-# %% ../nbs/03_train.ipynb #6e142089
+# %% ../nbs/03_train.ipynb #02721637
 def collapse_stats(E, n_sample=1000, seed=0):
     "Mean pairwise cosine and effective rank of a seeded sample of rows (collapse monitors)."
     g = torch.Generator().manual_seed(seed)
@@ -200,11 +206,13 @@ def collapse_stats(E, n_sample=1000, seed=0):
     p = s2 / s2.sum(); p = p[p > 0]
     return {"mean_cos": mean_cos, "eff_rank": float(torch.exp(-(p * p.log()).sum()))}
 
+# %% ../nbs/03_train.ipynb #8a8bc734
 def center_rows(E, weights=None):
     "Subtract the (weighted) mean row and renormalise every row."
     mu = E.mean(0) if weights is None else (weights[:, None] * E).sum(0) / weights.sum()
     return F.normalize(E - mu, dim=1)
 
+# %% ../nbs/03_train.ipynb #fd16147b
 def remove_top_pcs(E, k):
     "All-but-the-top (Mu & Viswanath 2018): project out the `k` top principal directions of the rows, renormalise."
     if k <= 0: return E
@@ -217,6 +225,7 @@ MODES = ("propagation", "gated", "no-gate", "direct")
 DEFAULT_MODE = "gated"          # best on all of OEWN's dev data; see "Choosing the default on dev data" below
 DEFAULT_EPOCHS = {"propagation": 40, "gated": 40, "no-gate": 40, "direct": 10}
 
+# %% ../nbs/03_train.ipynb #bd4b5e97
 @dataclass
 class TrainConfig:
     "Every setting of one training run (what `config.json` records)."
@@ -227,9 +236,9 @@ class TrainConfig:
     threads: int = 2                # torch threads while training: the same seed gives the same vectors for the same count
     agg: str = "strength"           # how a word's descriptions combine (AGGREGATIONS)
     weights: str = "attention"      # 'attention', or 'uniform' (a_j = 1/n, the ablation)
-    reverse: float = 0.15           # share of a word's context taken from the descriptions that use it (mean/strength agg)
+    reverse: float = 0.3            # share of a word's context taken from the descriptions that use it (mean/strength agg)
     inflections: bool = True        # use the inflected forms' descriptions (False: the ablation without them)
-    inflection_weight: float = 1.0  # an inflection description's strength x this, where its form has other descriptions too
+    inflection_weight: float = 4.0  # an inflection description's strength x this, where its form has other descriptions too
     layers: str = "all"             # the attention pooling trained on (names the cache)
     anchor: float | None = None     # restart toward each word's initial vector; None: 0.05 (0 for direct)
     gate: float = 0.5               # propagation's fixed gate; the learned gate's initial value
@@ -266,7 +275,7 @@ def resolved(self:TrainConfig):
     if not c.inflection_weight > 0: raise WordscrunchError(f"inflection_weight={c.inflection_weight} must be > 0: use e.g. 1")
     return c
 
-# %% ../nbs/03_train.ipynb #22891463
+# %% ../nbs/03_train.ipynb #1f6d8e8e
 ABLATIONS = {"gated": dict(mode="gated"), "no-gate": dict(mode="no-gate"), "direct": dict(mode="direct"),
              "propagation": dict(mode="propagation"), "uniform": dict(weights="uniform"),
              "layers-last": dict(layers="last"), "agg-mean": dict(agg="mean"), "no-reverse": dict(reverse=0.0),
@@ -277,6 +286,7 @@ def ablation_config(name, base=None):
     if name not in ABLATIONS: raise WordscrunchError(f"unknown ablation {name!r}: use one of {', '.join(ABLATIONS)}")
     return replace(ifnone(base, TrainConfig()), name=name, **ABLATIONS[name])
 
+# %% ../nbs/03_train.ipynb #74ade725
 def same_settings(a, b):
     "Whether two configs train the same model (their names aside)."
     return replace(a, name="").resolved() == replace(b, name="").resolved()
@@ -390,13 +400,14 @@ def with_reverse(ex, n_vocab, beta):
                     ctx=torch.as_tensor(S.indices, dtype=torch.long), w=torch.as_tensor(S.data, dtype=torch.float32),
                     A=torch.as_tensor(np.clip(A[words], 1e-3, 1), dtype=torch.float32), level=np.zeros(len(words), np.int64))
 
-# %% ../nbs/03_train.ipynb #455de2e7
+# %% ../nbs/03_train.ipynb #cf36f7ed
 @dataclass
 class TrainState:
     "A training run in progress: table, initial table, mode, batch RNG, history and the best (score, epoch)."
     E: torch.Tensor; E0: torch.Tensor; mode: Propagation; gen: torch.Generator
     history: list = field(default_factory=list); best: tuple = (-math.inf, 0); bestE: torch.Tensor | None = None
 
+# %% ../nbs/03_train.ipynb #06bee0ea
 def new_state(cfg, graph):
     "The state at epoch 0: a seeded table on the sphere and the mode's object."
     E = init_embeddings(graph.n_vocab, cfg.dim, seed=cfg.seed, repel_steps=cfg.repel_steps)
@@ -405,13 +416,14 @@ def new_state(cfg, graph):
     neg_p = torch.as_tensor(graph.counts, dtype=torch.float32).clamp(min=0) ** 0.75
     return TrainState(E, E.clone(), MODE_CLASSES[cfg.mode](cfg, E, E.clone(), gen, neg_p), gen)
 
-# %% ../nbs/03_train.ipynb #a234d3f8
+# %% ../nbs/03_train.ipynb #17fde02b
 @patch
 def epoch(self:TrainState, ex, batch_size):
     "One pass over the examples in seeded batches; the mean loss."
     src = None if isinstance(self.mode, Direct) else self.E.clone()     # Jacobi: contexts from the epoch's start
     return float(np.mean([self.mode.step(self.E, src, ex, rows) for rows in _batches(ex, self.gen, batch_size)]))
 
+# %% ../nbs/03_train.ipynb #58299516
 @patch
 def after_epoch(self:TrainState, cfg, counts):
     "Centering and all-but-the-top, written into the table in place."
@@ -450,7 +462,7 @@ def _unflat_opt(opt, tensors, small):
     for pid, st in small["state"].items(): state.setdefault(int(pid), {}).update(st)
     opt.load_state_dict({"state": state, "param_groups": small["param_groups"]})
 
-# %% ../nbs/03_train.ipynb #754b89ef
+# %% ../nbs/03_train.ipynb #b1a255fe
 @patch
 def save(self:TrainState, path, epoch, cfg):
     "Write the checkpoint of `epoch` (tensors + JSON sidecar) atomically."
@@ -464,6 +476,7 @@ def save(self:TrainState, path, epoch, cfg):
     write_json({"epoch": epoch, "config": asdict(cfg), "history": self.history, "best": list(self.best), "opt": small},
                path.with_suffix(".json"))
 
+# %% ../nbs/03_train.ipynb #eb3065f7
 @patch
 def load(self:TrainState, path, cfg):
     "Restore the state from checkpoint `path` (refused if it was made with other settings); return its epoch."
@@ -480,7 +493,7 @@ def load(self:TrainState, path, cfg):
     if self.best[1] > 0: self.bestE = load_file(str(path.parent/f"epoch-{self.best[1]:03d}.safetensors"))["E"]
     return meta["epoch"]
 
-# %% ../nbs/03_train.ipynb #c8da475a
+# %% ../nbs/03_train.ipynb #06ab47d3
 @patch
 def checkpoint(self:TrainState, folder, epoch, cfg):
     "Save epoch's checkpoint in `folder`, keeping only it and the best epoch's."
@@ -488,6 +501,7 @@ def checkpoint(self:TrainState, folder, epoch, cfg):
     for p in folder.glob("epoch-*.safetensors"):
         if int(p.stem.split("-")[1]) not in (epoch, self.best[1]): p.unlink(); p.with_suffix(".json").unlink(missing_ok=True)
 
+# %% ../nbs/03_train.ipynb #9d3688c5
 @patch
 def resume(self:TrainState, folder, cfg, resume=True):
     "The last finished epoch restored from `folder` (0 if none, or if `resume` is off: then old checkpoints go)."
@@ -533,11 +547,12 @@ def _finish(out, run, cfg, graph, state, final, E):
     write_json({"config": asdict(cfg), "name": cfg.name, "selected_epoch": final, "history": state.history}, f.history)
     if run is not None: update_config(run, config_section(cfg), {**asdict(cfg), "selected_epoch": final, "n_vocab": graph.n_vocab, "n_desc": graph.n_desc})
 
-# %% ../nbs/03_train.ipynb #22a0f7e2
+# %% ../nbs/03_train.ipynb #51a6bdd3
 def config_section(cfg):
     "The config.json section of a model: 'train' for the main model, 'train:NAME' for an ablation."
     return "train" if cfg.name == "wordscrunch" else f"train:{cfg.name}"
 
+# %% ../nbs/03_train.ipynb #d8807162
 def model_dir(run, cfg):
     "Where a config's model lives in a run folder: the run folder for the main model, ablations/NAME/ otherwise."
     return run.root if cfg.name == "wordscrunch" else run.ablations/cfg.name
