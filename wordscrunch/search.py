@@ -34,6 +34,7 @@ def vectors_header(path):
                                "rewrite the file with gensim's save_word2vec_format")
     return n, dim
 
+# %% ../nbs/05a_search.ipynb #0a114a8d
 def read_vectors(path, dim=None):
     "A gensim `KeyedVectors` from a word2vec text file, checking its dimension (and that it is `dim`, if given)."
     n, d = vectors_header(path)
@@ -117,6 +118,7 @@ def nearest_spellings(words, word, n=5):
     "Up to `n` words of `words` spelt most like `word` (difflib)."
     return difflib.get_close_matches(word, words, n=n, cutoff=0.6)
 
+# %% ../nbs/05a_search.ipynb #6cdb67f1
 def query_words(index, query, where="the vectors"):
     "The index words a query stands for: the query if it is one, else its lemmatised, stopword-free words."
     q = " ".join(str(query).split())
@@ -220,8 +222,11 @@ def noisy_copies(E, n, noise=1.0, seed=0):
 
 # %% ../nbs/05a_search.ipynb #b1c1cb19
 GCIDE_FILES = ("/usr/share/dictd/gcide.dict.dz", "/usr/share/dictd/gcide.dict")
+
+# %% ../nbs/05a_search.ipynb #833affe1
 GCIDE_HOWTO = "install it with `apt-get install dict-gcide` (Debian/Ubuntu) or set WORDSCRUNCH_GCIDE to a dictd gcide.dict(.dz) file"
 
+# %% ../nbs/05a_search.ipynb #a996d7d1
 def _dict_index(p): return Path(re.sub(r"\.dict(\.dz)?$", "", str(p)) + ".index")
 
 def gcide_path(path=None):
@@ -285,6 +290,7 @@ def definition_query(word, definition, vocab):
     "The query words of `definition` for `word`: lemmatised, stopword-free, in `vocab`, the word itself removed."
     return [t for t in description_tokens(definition) if t != word and t in vocab]
 
+# %% ../nbs/05a_search.ipynb #442eb9de
 def reverse_dictionary_queries(candidates, n=2000, seed=0, min_words=2, definitions=None, path=None):
     "A seeded sample of `n` (word, definition, query) rows: GCIDE definitions of candidate words as queries."
     cand = set(candidates)
@@ -331,6 +337,7 @@ def reverse_dictionary_table(scores):
     df = pd.DataFrame(scores).T[["accuracy@1", "accuracy@10", "accuracy@100", "median_rank", "queries", "candidates"]]
     return df.astype({c: float for c in df.columns[:4]} | {"queries": int, "candidates": int})
 
+# %% ../nbs/05a_search.ipynb #f0656c4f
 def plot_reverse_dictionary(scores, path=None):
     "Bars of accuracy@1/10/100 per model, with the median rank written above."
     import matplotlib.pyplot as plt

@@ -36,9 +36,11 @@ HAND_LISTS = {
     "colour": "red blue green yellow black white brown purple orange pink gray grey violet".split(),
 }
 
+# %% ../nbs/06_visualize.ipynb #d79c23a1
 PLOT_ROLES = {"capital-common-countries": ("capital", "country") * 2, "capital-world": ("capital", "country") * 2,
               "currency": (None, "currency") * 2, "city-in-state": ("US city", None) * 2, "family": ("family",) * 4}
 
+# %% ../nbs/06_visualize.ipynb #fa33f9e3
 def category_labels(vocab=None, extra=HAND_LISTS):
     "Map word -> plot category (capital, country, currency, family, US city, + `extra`), only words in `vocab` if given."
     return gold_categories(vocab, roles=PLOT_ROLES, extra=extra, ambiguous="first")
@@ -116,6 +118,7 @@ def _pick_words(vocab, words, per_category, n_other, seed):
     other = np.sort(rng.choice(rest, size=min(n_other, len(rest)), replace=False)) if len(rest) else rest
     return lab, list(cats.values()), other
 
+# %% ../nbs/06_visualize.ipynb #335e96d1
 def plot_snapshots(run, method="tsne", words=None, epochs=None, max_panels=4, per_category=12, n_other=300,
                    seed=0, path=None, panel_size=4.2, cols=2):
     "t-SNE/UMAP of the embedding snapshots over training, one panel each in a grid of `cols` columns, gold-category words coloured and labelled."
@@ -180,10 +183,12 @@ CURVE_TITLES = {"loss": "Training loss", "dev_mean": "Mean dev ρ (WS353 and Sim
                 "dev_ws353": "WS353 Spearman ρ (dev half)", "dev_simlex": "SimLex-999 Spearman ρ (dev half)",
                 "eff_rank": "Effective rank of the vectors", "mean_cos": "Mean cosine between words"}
 
+# %% ../nbs/06_visualize.ipynb #b2690268
 def curve_title(key):
     "A readable panel title for a history key (its `CURVE_TITLES` entry, else the key in words)."
     return CURVE_TITLES.get(key, key.replace("_", " ").capitalize())
 
+# %% ../nbs/06_visualize.ipynb #ae5cacc1
 def _histories(run, ablations):
     "{model: history DataFrame}: the run's own history.json (named by its mode), then each ablation's."
     hists = {}
@@ -246,6 +251,7 @@ def plot_matrices(mats, metric="cosine", title=None, annot=True, path=None, pane
     if path is not None: save_png(fig, path)
     return fig
 
+# %% ../nbs/06_visualize.ipynb #118af042
 def plot_similarity_heatmaps(kvs, words=("king", "queen", "man", "woman", "apple"), metric="cosine", annot=True, path=None):
     "One heatmap of pairwise `metric` between `words` per model in `kvs` ({name: KeyedVectors or word->vector})."
     words = list(words)
@@ -428,6 +434,7 @@ def read_some_vectors(path, words):
                 if len(out) == len(want): break
     return out
 
+# %% ../nbs/06_visualize.ipynb #db5177d0
 def save_figures(run, methods=("tsne", "umap"), words=("king", "queen", "man", "woman", "apple"), n_other=300, dpi=120,
                  map_words=600, map_method="tsne"):
     "Write every figure the run supports into run/figures/ (*.png and the interactive map.html), skipping with a logged note what it lacks; return {name: path}."
