@@ -241,7 +241,7 @@ class TrainConfig:
     inflection_weight: float = 4.0  # an inflection description's strength x this, where its form has other descriptions too
     layers: str = "all"             # the attention pooling trained on (names the cache)
     anchor: float | None = None     # restart toward each word's initial vector; None: 0.05 (0 for direct)
-    gate: float = 0.5               # propagation's fixed gate; the learned gate's initial value
+    gate: float = 0.7               # propagation's fixed gate; the learned gate's initial value
     batch_size: int = 1024
     lr: float | None = None         # None: 1e-3 for the MLP modes, 0.05 for direct (SparseAdam)
     tau: float = 0.1                # InfoNCE temperature
