@@ -16,7 +16,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWa
 WORDS = {"king", "queen", "man", "woman", "dog", "cat", "run", "walk", "apple", "bank", "money", "happy", "father",
          "mother", "car", "music"}
 EPOCHS = 1
-RECORDED = {"selected_epoch", "n_vocab", "n_desc"}      # what training adds to a model's settings in config.json
+RECORDED = {"selected_epoch", "n_vocab", "n_desc", "attention"}    # what training adds to a model's settings in config.json
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +54,7 @@ def test_config_train_is_the_main_model(run):
     assert cfg["train"]["name"] == "wordscrunch"
     assert settings(cfg["train"]) == json.loads(json.dumps(asdict(main.resolved())))
     assert cfg["train"]["selected_epoch"] in range(EPOCHS + 1)
+    assert (run[0]/"attention"/cfg["train"]["attention"]).is_dir()      # the attention cache it was trained on
 
 
 def test_config_has_each_ablation_with_its_settings(run):
@@ -74,3 +75,4 @@ def test_config_has_each_ablation_with_its_settings(run):
     expect = {"agg-mean": ("agg", "mean"), "layers-last": ("layers", "last"), "no-reverse": ("reverse", 0.0)}
     for name, (k, v) in expect.items():
         if name in trained: assert cfg[f"train:{name}"][k] == v and cfg["train"][k] != v
+    assert cfg["train:layers-last"]["attention"] != cfg["train"]["attention"]   # another pooling, another cache

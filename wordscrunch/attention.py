@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_attention.ipynb #4df11cf9
 from __future__ import annotations
-import json, os, re, socket, string, tempfile, unicodedata, warnings
+import json, os, re, socket, string, unicodedata, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,7 +182,7 @@ def plan_description(word, word_id, text, qspans, dspan, offsets, special, vocab
     for s, e in qspans: qmask |= real & (ps < e) & (pe > s)
     qpos = np.flatnonzero(qmask)
     toks = [(s + dspan[0], e + dspan[0], t) for s, e, t in word_spans(text[dspan[0]:dspan[1]])]
-    ids, slots, tslot = {}, [], []
+    ids, tslot = {}, []
     for s, e, t in toks:
         lt = lemma(t)
         i = vocab_ids.get(lt, vocab_ids.get(t))

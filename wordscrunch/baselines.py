@@ -90,7 +90,6 @@ def load_bert(name_or_path=None, device="cpu"):
 # %% ../nbs/04_baselines.ipynb #de165eed
 def bert_static(words, tok, model):
     "Each word's input word-piece embeddings averaged: float32 array [len(words), hidden]."
-    import torch
     emb = model.get_input_embeddings().weight.detach().float().cpu().numpy()
     ids = tok(list(words), add_special_tokens=False)["input_ids"]
     out = np.zeros((len(words), emb.shape[1]), dtype=np.float32)

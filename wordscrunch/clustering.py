@@ -5,7 +5,6 @@
 # %% ../nbs/05b_clustering.ipynb #9ae2b885
 from __future__ import annotations
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #45c17d06
 from __future__ import annotations
-import contextlib, hashlib, json, os, platform, random, re, tempfile, unicodedata
+import contextlib, hashlib, json, os, platform, re, tempfile, unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,12 +14,12 @@ import pandas as pd
 # %% auto #0
 __all__ = ['DATA_DIR', 'STOPWORDS', 'log', 'DICTIONARY_SOURCES', 'DEMO_FILE', 'CLEAN_VERSION', 'INFLECTION_TEMPLATES',
            'INFLECTION_VERSION', 'WordscrunchError', 'RunFolder', 'atomic_path', 'write_parquet', 'write_json',
-           'package_versions', 'read_config', 'update_config', 'sha256_file', 'sha256_text', 'set_seed', 'word_tokens',
-           'lemma', 'Description', 'read_text_file', 'oewn_path', 'read_gloss_file', 'read_oewn', 'wordnet_dir',
-           'read_wordnet', 'read_llm_json', 'read_table', 'source_files', 'load_source', 'clean_text', 'norm_word',
-           'default_min_words', 'clean_descriptions', 'description_tokens', 'build_vocab', 'inflections',
-           'inflection_text', 'inflection_descriptions', 'prepare_settings', 'described', 'prepare',
-           'load_descriptions', 'load_vocab', 'w2v_sentences', 'save_word2vec', 'load_vectors', 'make_demo_subset']
+           'package_versions', 'read_config', 'update_config', 'sha256_file', 'sha256_text', 'word_tokens', 'lemma',
+           'Description', 'read_text_file', 'oewn_path', 'read_gloss_file', 'read_oewn', 'wordnet_dir', 'read_wordnet',
+           'read_llm_json', 'read_table', 'source_files', 'load_source', 'clean_text', 'norm_word', 'default_min_words',
+           'clean_descriptions', 'description_tokens', 'build_vocab', 'inflections', 'inflection_text',
+           'inflection_descriptions', 'prepare_settings', 'described', 'prepare', 'load_descriptions', 'load_vocab',
+           'w2v_sentences', 'save_word2vec', 'load_vectors', 'make_demo_subset']
 
 # %% ../nbs/00_data.ipynb #ef58334b
 class WordscrunchError(Exception):
@@ -112,14 +112,6 @@ def sha256_file(path, n=16):
 def sha256_text(*parts, n=16):
     "The first `n` hex digits of the SHA-256 of some strings (for cache keys)."
     return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:n]
-
-# %% ../nbs/00_data.ipynb #fb7b7319
-def set_seed(seed):
-    "Seed Python, NumPy and torch (CPU), so the same seed gives the same vectors."
-    random.seed(seed); np.random.seed(seed)
-    try:
-        import torch; torch.manual_seed(seed)
-    except ImportError: pass
 
 # %% ../nbs/00_data.ipynb #f4024776
 DATA_DIR = Path(__file__).resolve().parent.parent/"data" if "__file__" in globals() else Path("../data").resolve()

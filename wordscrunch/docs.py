@@ -243,7 +243,7 @@ def search_table(name="oewn"):
     import json, pandas as pd
     df = pd.read_csv(RESULTS/f"{name}-search.csv"); top = df["mean"].max()
     fmt = lambda r, c: (f"**{r[c]:.3f}**" if r[c] == top else f"{r[c]:.3f}") if c == "mean" else f"{r[c]:.3f}"
-    ch = lambda s: ", ".join(f"{k} {v}" for k, v in json.loads(s).items()) or "the default"
+    ch = lambda s: ", ".join(f"{k} {v}" for k, v in json.loads(s).items()) or "none (the starting point)"
     return "| changes | selected epoch | " + " | ".join(DEV_COLS) + " |\n|" + "---|" * (len(DEV_COLS) + 2) + "\n" + "".join(
         f"| {ch(r['changes'])} | {r['selected epoch']} | " + " | ".join(fmt(r, c) for c in DEV_COLS) + " |\n" for _, r in df.iterrows())
 

@@ -24,8 +24,8 @@ from .init import init_embeddings
 __all__ = ['AGGREGATIONS', 'MODES', 'DEFAULT_MODE', 'DEFAULT_EPOCHS', 'ABLATIONS', 'MODE_CLASSES', 'DescGraph',
            'graph_from_attention', 'graph_from_run', 'Examples', 'make_examples', 'contexts', 'sphere_step', 'raw_step',
            'GatedUpdate', 'infonce', 'sgns', 'collapse_stats', 'center_rows', 'remove_top_pcs', 'TrainConfig',
-           'ablation_config', 'same_settings', 'Propagation', 'Gated', 'Direct', 'run_graph', 'subgraph',
-           'weigh_descriptions', 'with_reverse', 'TrainState', 'new_state', 'TrainResult', 'config_section',
+           'ablation_config', 'same_settings', 'Propagation', 'Gated', 'Direct', 'train_attention_key', 'run_graph',
+           'subgraph', 'weigh_descriptions', 'with_reverse', 'TrainState', 'new_state', 'TrainResult', 'config_section',
            'model_dir', 'train', 'train_ablations']
 
 # %% ../nbs/03_train.ipynb #7ba12fbb
@@ -352,12 +352,17 @@ class Direct(Propagation):
 # %% ../nbs/03_train.ipynb #a2a95645
 MODE_CLASSES = {"propagation": Propagation, "gated": Gated, "no-gate": Gated, "direct": Direct}
 
+# %% ../nbs/03_train.ipynb #b2755cea
+def train_attention_key(run, cfg):
+    "The key of the attention cache `cfg` trains on in `run` (the pooling its `layers` names, heads averaged); config.json records it."
+    from wordscrunch.attention import select_attention
+    return select_attention(run, layers=cfg.layers, heads="mean", mode="template")
+
 # %% ../nbs/03_train.ipynb #7992ff17
 def run_graph(run, cfg):
     "The `DescGraph` of `run` for the config's attention pooling; inflection descriptions left out or weighed as asked."
-    from wordscrunch.attention import select_attention
     from wordscrunch.data import load_descriptions
-    g = graph_from_run(run, select_attention(run, layers=cfg.layers, heads="mean", mode="template"))
+    g = graph_from_run(run, train_attention_key(run, cfg))
     if cfg.inflections and cfg.inflection_weight == 1: return g
     d = load_descriptions(run)
     infl = np.isin(_graph_desc_ids(g), d.desc_id[d.source == "inflection"].to_numpy())
@@ -545,7 +550,7 @@ def _finish(out, run, cfg, graph, state, final, E):
     with atomic_path(f.vectors) as tmp: save_file({"embeddings": E.contiguous()}, str(tmp))
     save_word2vec(graph.words, E, f.vectors_txt)
     write_json({"config": asdict(cfg), "name": cfg.name, "selected_epoch": final, "history": state.history}, f.history)
-    if run is not None: update_config(run, config_section(cfg), {**asdict(cfg), "selected_epoch": final, "n_vocab": graph.n_vocab, "n_desc": graph.n_desc})
+    if run is not None: update_config(run, config_section(cfg), {**asdict(cfg), "attention": train_attention_key(run, cfg), "selected_epoch": final, "n_vocab": graph.n_vocab, "n_desc": graph.n_desc})
 
 # %% ../nbs/03_train.ipynb #51a6bdd3
 def config_section(cfg):
