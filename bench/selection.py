@@ -8,7 +8,8 @@ even analogy questions, unanswered = wrong; `mean` is what selection maximises).
     python bench/selection.py runs/oewn --out data/results/oewn-selection.csv
     python bench/selection.py runs/oewn --search --out data/results/oewn-search.csv
 
-`--search` is a greedy coordinate search from the default: for each setting of `GRID` in turn it trains every value,
+`--search` is a greedy coordinate search from `START` (the previous round's default; each row names its changes
+from there): for each setting of `GRID` in turn it trains every value,
 keeps the one with the best dev mean, and goes on from there. Every candidate it trains is a row of the table. Rows
 already in the `--out` file are read back rather than trained again, so an interrupted search resumes. Candidates
 train with one torch thread (the machine's other core stays free), so a row differs from the same settings trained
@@ -25,6 +26,7 @@ EXTRA = {   # candidates that are not ablations of the run: name -> TrainConfig 
     "propagation, one-way, anchor 0.1, inflections weighed 1 (the first round's default)":
         dict(mode="propagation", reverse=0.0, anchor=0.1, inflection_weight=1.0),
 }   # the previous round's default (reverse 0.15, inflections weighed 1) is the first row of the search table
+START = dict(reverse=0.15, inflection_weight=1.0, gate=0.5)   # where the search began: the previous round's default
 GRID = [    # the greedy search's axes, in order: TrainConfig field -> values tried
     ("reverse", [0.15, 0.3, 0.45]), ("anchor", [0.0, 0.05, 0.1]), ("inflection_weight", [1.0, 2.0, 4.0, 8.0]),
     ("gate", [0.3, 0.5, 0.7]), ("remove_pc", [0, 3, 6]),
@@ -57,17 +59,17 @@ def search(run, scorer, out=None, grid=GRID):
     def score(changes):
         key = json.dumps(changes, sort_keys=True)
         if key not in done:
-            cfg = TrainConfig(**changes, threads=1).resolved(); t = time.time()
+            cfg = TrainConfig(**{**START, **changes}, threads=1).resolved(); t = time.time()
             r = train(graph=graph_of(cfg), cfg=cfg, eval_fn=scorer, progress=False)
             done[key] = row("search", r.history, cfg.epochs, r.epoch, key)
             print(f"{key}: dev mean {done[key]['mean']:.4f} at epoch {r.epoch} ({time.time() - t:.0f} s)", flush=True)
             if out: pd.DataFrame(list(done.values())).round(4).to_csv(out, index=False)
         rows.append(done[key]); return done[key]["mean"]
-    top = score(best)
+    top, start = score(best), TrainConfig(**START).resolved()
     for field, values in grid:
         for v in values:
             cand = {**best, field: v}
-            if v == getattr(TrainConfig().resolved(), field): cand.pop(field)   # the default value: no change
+            if v == getattr(start, field): cand.pop(field)   # the starting value: no change
             if cand == best: continue
             s = score(cand)
             if s > top: top, best = s, cand
