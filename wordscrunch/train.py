@@ -352,7 +352,7 @@ class Direct(Propagation):
 # %% ../nbs/03_train.ipynb #a2a95645
 MODE_CLASSES = {"propagation": Propagation, "gated": Gated, "no-gate": Gated, "direct": Direct}
 
-# %% ../nbs/03_train.ipynb #b2755cea
+# %% ../nbs/03_train.ipynb #be5f7bb7
 def train_attention_key(run, cfg):
     "The key of the attention cache `cfg` trains on in `run` (the pooling its `layers` names, heads averaged); config.json records it."
     from wordscrunch.attention import select_attention
