@@ -543,14 +543,14 @@ def _snapshot(out, epoch, E):
     from safetensors.torch import save_file
     with atomic_path(RunFolder(out).snapshots/f"epoch-{epoch:03d}.safetensors") as tmp: save_file({"embeddings": E.contiguous()}, str(tmp))
 
-def _finish(out, run, cfg, graph, state, final, E):
+def _finish(out, run, cfg, graph, state, final, E, key=None):
     "Write the selected table, vectors.txt and history.json; record the config under the model's name."
     from safetensors.torch import save_file
     f = RunFolder(out)                                  # a model's folder has a run folder's layout
     with atomic_path(f.vectors) as tmp: save_file({"embeddings": E.contiguous()}, str(tmp))
     save_word2vec(graph.words, E, f.vectors_txt)
     write_json({"config": asdict(cfg), "name": cfg.name, "selected_epoch": final, "history": state.history}, f.history)
-    if run is not None: update_config(run, config_section(cfg), {**asdict(cfg), "attention": train_attention_key(run, cfg), "selected_epoch": final, "n_vocab": graph.n_vocab, "n_desc": graph.n_desc})
+    if run is not None: update_config(run, config_section(cfg), {**asdict(cfg), "attention": key, "selected_epoch": final, "n_vocab": graph.n_vocab, "n_desc": graph.n_desc})
 
 # %% ../nbs/03_train.ipynb #51a6bdd3
 def config_section(cfg):
@@ -569,6 +569,7 @@ def train(run=None, cfg=None, graph=None, out=None, eval_fn="dev", resume=True, 
     cfg = (cfg or TrainConfig(**settings)).resolved()
     run = None if run is None else _as_run(run)
     if graph is None and run is None: raise WordscrunchError("train needs a run folder or a graph")
+    key = train_attention_key(run, cfg) if graph is None else None     # the cache it trains on, for config.json
     graph = run_graph(run, cfg) if graph is None else graph
     out = Path(out) if out is not None else (model_dir(run, cfg) if run is not None else None)
     ex, eval_fn = _examples(cfg, graph), (DevScorer(graph.words) if eval_fn == "dev" else eval_fn)
@@ -578,7 +579,7 @@ def train(run=None, cfg=None, graph=None, out=None, eval_fn="dev", resume=True, 
     try: state, final = _run_epochs(cfg, graph, ex, eval_fn, counts, out, resume, progress, snapshots)
     finally: torch.set_num_threads(prev[0]); torch.use_deterministic_algorithms(prev[1])
     E = state.E.detach().clone() if final == cfg.epochs else state.bestE
-    if out: _finish(out, run, cfg, graph, state, final, E)
+    if out: _finish(out, run, cfg, graph, state, final, E, key)
     return TrainResult(E=E, words=graph.words, history=state.history, epoch=final, out=out, config=cfg)
 
 # %% ../nbs/03_train.ipynb #55082744
