@@ -359,10 +359,10 @@ def train_attention_key(run, cfg):
     return select_attention(run, layers=cfg.layers, heads="mean", mode="template")
 
 # %% ../nbs/03_train.ipynb #7992ff17
-def run_graph(run, cfg):
+def run_graph(run, cfg, key=None):
     "The `DescGraph` of `run` for the config's attention pooling; inflection descriptions left out or weighed as asked."
     from wordscrunch.data import load_descriptions
-    g = graph_from_run(run, train_attention_key(run, cfg))
+    g = graph_from_run(run, key or train_attention_key(run, cfg))
     if cfg.inflections and cfg.inflection_weight == 1: return g
     d = load_descriptions(run)
     infl = np.isin(_graph_desc_ids(g), d.desc_id[d.source == "inflection"].to_numpy())
@@ -570,7 +570,7 @@ def train(run=None, cfg=None, graph=None, out=None, eval_fn="dev", resume=True, 
     run = None if run is None else _as_run(run)
     if graph is None and run is None: raise WordscrunchError("train needs a run folder or a graph")
     key = train_attention_key(run, cfg) if graph is None else None     # the cache it trains on, for config.json
-    graph = run_graph(run, cfg) if graph is None else graph
+    graph = run_graph(run, cfg, key) if graph is None else graph
     out = Path(out) if out is not None else (model_dir(run, cfg) if run is not None else None)
     ex, eval_fn = _examples(cfg, graph), (DevScorer(graph.words) if eval_fn == "dev" else eval_fn)
     counts = torch.as_tensor(graph.counts, dtype=torch.float32)
