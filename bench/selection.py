@@ -13,7 +13,9 @@ from there): for each setting of `GRID` in turn it trains every value,
 keeps the one with the best dev mean, and goes on from there. Every candidate it trains is a row of the table. Rows
 already in the `--out` file are read back rather than trained again, so an interrupted search resumes. Candidates
 train with one torch thread (the machine's other core stays free), so a row differs from the same settings trained
-with the default two threads by about 0.002 of dev mean.
+with the default two threads by about 0.002 of dev mean. `data/results/oewn-search.csv` was searched on a run
+prepared before the derived words' descriptions existed (they came after it, chosen by the run's `no-derivations`
+ablation), so re-running it on a current run gives other numbers.
 """
 import argparse, json, os, time
 from pathlib import Path
@@ -23,9 +25,9 @@ from wordscrunch.benchmarks import DevScorer
 from wordscrunch.train import ABLATIONS, TrainConfig, run_graph, train
 
 EXTRA = {   # candidates that are not ablations of the run: name -> TrainConfig fields
-    "propagation, one-way, anchor 0.1, inflections weighed 1 (the first round's default)":
-        dict(mode="propagation", reverse=0.0, anchor=0.1, inflection_weight=1.0),
-}   # the previous round's default (reverse 0.15, inflections weighed 1) is the first row of the search table
+    "propagation, one-way, anchor 0.1, inflections weighed 1, no derivations (the first round's default)":
+        dict(mode="propagation", reverse=0.0, anchor=0.1, inflection_weight=1.0, derivations=False),
+}   # the previous round's default is the run's no-derivations ablation; the one before it, the search table's first row
 START = dict(reverse=0.15, inflection_weight=1.0, gate=0.5)   # where the search began: the previous round's default
 GRID = [    # the greedy search's axes, in order: TrainConfig field -> values tried
     ("reverse", [0.15, 0.3, 0.45]), ("anchor", [0.0, 0.05, 0.1]), ("inflection_weight", [1.0, 2.0, 4.0, 8.0]),
@@ -53,7 +55,7 @@ def search(run, scorer, out=None, grid=GRID):
     done = {r["changes"]: r for r in pd.read_csv(out).to_dict("records")} if out and Path(out).exists() else {}
     best, rows, graphs = {}, [], {}
     def graph_of(cfg):      # the settings that change the graph itself, each graph built once
-        k = (cfg.layers, cfg.inflections, cfg.inflection_weight)
+        k = (cfg.layers, cfg.inflections, cfg.derivations, cfg.inflection_weight)
         if k not in graphs: graphs[k] = run_graph(run, cfg)
         return graphs[k]
     def score(changes):

@@ -635,11 +635,12 @@ def save_word2vec(words, E, path):
     "Write `E` (rows in `words` order; numpy or torch) in word2vec text format, atomically."
     E = np.asarray(E, dtype=np.float32)
     if len(words) != len(E): raise WordscrunchError(f"{path}: {len(words)} words but {len(E)} vectors")
-    df = pd.DataFrame(E); df.insert(0, "w", [re.sub(r"\s+", "_", str(w)) for w in words])
+    words, row = [re.sub(r"\s+", "_", str(w)) for w in words], "%s" + " %.6g" * E.shape[1] + "\n"
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(f"{E.shape[0]} {E.shape[1]}\n")
-            df.to_csv(f, sep=" ", header=False, index=False, float_format="%.6g")
+            for s in range(0, len(E), 4096):   # one C-level format per row: about 4x faster than DataFrame.to_csv
+                f.write("".join(row % (w, *r) for w, r in zip(words[s:s + 4096], E[s:s + 4096].tolist())))
     return Path(path)
 
 # %% ../nbs/00_data.ipynb #3a291a44
