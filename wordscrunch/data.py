@@ -569,7 +569,7 @@ def described(settings):
                                f"dropped { {k: v for k, v in stats['dropped'].items() if v} }): check the file or lower --min-words")
     heads, extra = desc.word.unique(), []
     if settings["inflections"]: extra.append(("inflections", inflection_descriptions(heads)))
-    if settings.get("derivations"): extra.append(("derivations", derivation_descriptions(heads, oewn_antonyms())))
+    if settings["derivations"]: extra.append(("derivations", derivation_descriptions(heads, oewn_antonyms())))
     for kind, records in extra:
         more, _ = clean_descriptions(records, min_words=1)
         stats[kind] = dict(descriptions=len(more), forms=int(more.word.nunique()), new_words=len(set(more.word) - set(heads)))
