@@ -182,3 +182,12 @@ def test_report_beside_json(tmp_path, metrics):
     assert (tmp_path/"eval.json").exists() and (tmp_path/"eval.md").exists() and (tmp_path/"eval-heatmaps.png").exists()
     assert "![eval-heatmaps](eval-heatmaps.png)" in (tmp_path/"eval.md").read_text()
     assert not (tmp_path/"metrics.json").exists()                                   # nothing else in the folder clobbered
+
+
+def test_loaded_models_keep_their_file_names(toy_file, metrics):
+    "Models handed over already read (as evaluate_run does, to read each file once) give the same scores, and the report still names their files."
+    from wordscrunch.evaluate import load_kv
+    m = evaluate_vectors({"toy": load_kv(toy_file)}, progress=False, sources={"toy": toy_file})
+    assert m["info"]["models"]["toy"]["source"] == str(toy_file)
+    assert m["models"]["toy"]["analogy"] == metrics["models"]["toy"]["analogy"]
+    assert evaluate_vectors({"toy": load_kv(toy_file)}, progress=False)["info"]["models"]["toy"]["source"] == "KeyedVectors"

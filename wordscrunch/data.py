@@ -20,7 +20,7 @@ __all__ = ['DATA_DIR', 'STOPWORDS', 'log', 'DICTIONARY_SOURCES', 'DEMO_FILE', 'C
            'load_source', 'clean_text', 'norm_word', 'default_min_words', 'clean_descriptions', 'description_tokens',
            'build_vocab', 'inflections', 'inflection_text', 'inflection_descriptions', 'ly_base', 'oewn_antonyms',
            'derivations', 'derivation_descriptions', 'prepare_settings', 'described', 'prepare', 'load_descriptions',
-           'load_vocab', 'w2v_sentences', 'save_word2vec', 'load_vectors', 'make_demo_subset']
+           'load_vocab', 'w2v_sentences', 'save_word2vec', 'read_word2vec_text', 'load_vectors', 'make_demo_subset']
 
 # %% ../nbs/00_data.ipynb #ef58334b
 class WordscrunchError(Exception):
@@ -643,13 +643,33 @@ def save_word2vec(words, E, path):
                 f.write("".join(row % (w, *r) for w, r in zip(words[s:s + 4096], E[s:s + 4096].tolist())))
     return Path(path)
 
+# %% ../nbs/00_data.ipynb #a1b39cf6
+def read_word2vec_text(path):
+    "The KeyedVectors gensim's `load_word2vec_format` reads from a well-formed word2vec text file, parsed in C; None where the file is not plainly well formed."
+    from gensim.models import KeyedVectors
+    try:
+        with open(path, encoding="utf8") as f: count, dim = map(int, f.readline().split())
+        df = pd.read_csv(path, sep=" ", header=None, skiprows=1, nrows=count, quoting=csv.QUOTE_NONE, na_filter=False,
+                         dtype={0: str, **{i: np.float32 for i in range(1, dim + 1)}}, encoding="utf8", engine="c")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError): return None
+    if df.shape != (count, dim + 1): return None
+    words, V = df.pop(0), df.to_numpy(np.float32)
+    if np.isnan(V).any() or words.duplicated().any(): return None   # gensim's own (odd) handling of a repeated word
+    kv = KeyedVectors(dim, count=0, dtype=np.float32)   # filled directly: gensim's add_vectors checks key by key
+    kv.index_to_key, kv.vectors = words.tolist(), V
+    kv.key_to_index = {w: i for i, w in enumerate(kv.index_to_key)}
+    kv.allocate_vecattrs(["count"], [int]); kv.expandos["count"][:] = count - np.arange(len(kv))
+    return kv
+
 # %% ../nbs/00_data.ipynb #3a291a44
 def load_vectors(path, words=None):
     "A gensim KeyedVectors from a word2vec text file, or from a .safetensors ('embeddings') plus `words`."
     from gensim.models import KeyedVectors
     path = Path(path)
     if not path.exists(): raise WordscrunchError(f"{path} is missing: run `wordscrunch train` first")
-    if path.suffix != ".safetensors": return KeyedVectors.load_word2vec_format(str(path), binary=False)
+    if path.suffix != ".safetensors":
+        kv = read_word2vec_text(path)
+        return kv if kv is not None else KeyedVectors.load_word2vec_format(str(path), binary=False)
     if words is None: raise WordscrunchError(f"{path}: loading safetensors vectors needs the vocabulary words")
     from safetensors.numpy import load_file
     E = load_file(str(path))["embeddings"]

@@ -107,10 +107,10 @@ def _search(self, Q, k=10, exclude=None):
 WordIndex.search = _search
 
 # %% ../nbs/05a_search.ipynb #8a88cc07
-def sif_weights(words, counts=None, a=1e-3):
-    "SIF weights a/(a + p(w)) of `words` from unigram `counts` (dict word -> count); all 1 without counts."
+def sif_weights(words, counts=None, a=1e-3, total=None):
+    "SIF weights a/(a + p(w)) of `words` from unigram `counts` (dict word -> count; `total`: their sum, if known); all 1 without counts."
     if not counts: return np.ones(len(words), np.float32)
-    total = float(sum(counts.values()))
+    total = float(sum(counts.values())) if total is None else total
     return np.array([a / (a + counts.get(w, 0) / total) for w in words], np.float32)
 
 # %% ../nbs/05a_search.ipynb #1b2c785a
@@ -136,10 +136,10 @@ def query_words(index, query, where="the vectors"):
     return words
 
 # %% ../nbs/05a_search.ipynb #598b784f
-def query_vector(index, words, counts=None):
-    "The SIF-weighted mean of the unit vectors of `words` (all in `index`)."
+def query_vector(index, words, counts=None, total=None):
+    "The SIF-weighted mean of the unit vectors of `words` (all in `index`); `total`: the sum of `counts`, if known."
     V = _unit(index.E[[index.ids[w] for w in words]].astype(np.float32))
-    return sif_weights(words, counts) @ V
+    return sif_weights(words, counts, total=total) @ V
 
 # %% ../nbs/05a_search.ipynb #52903e2c
 def search(index, queries, k=10, counts=None, where="the vectors"):
@@ -304,13 +304,14 @@ def reverse_dictionary_queries(candidates, n=2000, seed=0, min_words=2, definiti
 # %% ../nbs/05a_search.ipynb #69f0be9e
 def reverse_dictionary_ranks(models, queries, candidates, counts=None, exclude_query_words=True):
     "DataFrame (word, model, rank) of each query's headword among `candidates`, per model (rank 1 = best)."
-    cand = sorted(set(candidates)); out = []
+    cand, out = sorted(set(candidates)), []
+    total = float(sum(counts.values())) if counts else None   # summed once, not once per query
     for name, kv in models.items():
         kv = load_kv(kv); ix = WordIndex(cand, kv.vectors[[kv.key_to_index[w] for w in cand]])
         for s in range(0, len(queries), 256):
             part = queries.iloc[s:s + 256]
             qw = [q.split() for q in part["query"]]
-            S = np.stack([_unit(query_vector(ix, ws, counts)) for ws in qw]) @ ix.E.T
+            S = np.stack([_unit(query_vector(ix, ws, counts, total)) for ws in qw]) @ ix.E.T
             if exclude_query_words:
                 for r, ws in enumerate(qw): S[r, [ix.ids[w] for w in ws]] = -np.inf
             target = S[np.arange(len(part)), [ix.ids[w] for w in part.word]]
