@@ -14,8 +14,9 @@ _log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['PAGE_RE', 'MAP_SOURCES', 'RESULTS', 'HEADLINE', 'DEV_COLS', 'README_BLOCKS', 'write_sidebar', 'write_site_yml',
            'join_description', 'process_notebooks', 'render_maths', 'copy_map', 'build_docs', 'results_table',
-           'ablation_table', 'clustering_table', 'reverse_table', 'selection_table', 'search_table', 'sections_table',
-           'goals_table', 'int8_table', 'bench_table', 'render_readme', 'readme_notebook', 'main']
+           'ablation_table', 'clustering_table', 'reverse_table', 'selection_table', 'search_table', 'poolings_table',
+           'sections_table', 'goals_table', 'int8_table', 'bench_table', 'evaluate_bench_table', 'render_readme',
+           'readme_notebook', 'main']
 
 # %% ../nbs/09_docs.ipynb #8272ab15
 PAGE_RE = r"\.(?:ipynb|qmd|html)$"
@@ -237,15 +238,38 @@ def selection_table(name="oewn"):
         "| " + " | ".join(str(r[c]) if c in ("candidate", "selected epoch") else f"{r[c]:.3f}" for c in cols) + " |\n"
         for _, r in df.iterrows())
 
-# %% ../nbs/09_docs.ipynb #e2fc17db
-def search_table(name="oewn"):
-    "Markdown: every candidate of the greedy dev search (`{name}-search.csv`), the best dev mean in bold."
+# %% ../nbs/09_docs.ipynb #e513938f
+def _seed_means(df):
+    "Lines giving the dev mean over seeds of each candidate that was trained with more than one seed (its rows with a 'seed' change)."
+    import json
+    ch = [json.loads(s) for s in df["changes"]]
+    key = [json.dumps({k: v for k, v in c.items() if k != "seed"}, sort_keys=True) for c in ch]
+    groups = {k: [m for k2, m in zip(key, df["mean"]) if k2 == k] for k in dict.fromkeys(key)}
+    name = lambda k: ", ".join(f"{a} {b}" for a, b in json.loads(k).items()) or "the starting point"
+    return [f"- {name(k)}: {sum(v) / len(v):.3f} (seeds 0 to {len(v) - 1}: {', '.join(f'{x:.3f}' for x in v)})"
+            for k, v in groups.items() if len(v) > 1]
+
+def search_table(stem="oewn-search"):
+    "Markdown: every candidate of a greedy dev search (`data/results/{stem}.csv`), the best dev mean in bold; then the mean over seeds of the candidates trained with several."
     import json, pandas as pd
-    df = pd.read_csv(RESULTS/f"{name}-search.csv"); top = df["mean"].max()
+    df = pd.read_csv(RESULTS/f"{stem}.csv"); top = df["mean"].max()
     fmt = lambda r, c: (f"**{r[c]:.3f}**" if r[c] == top else f"{r[c]:.3f}") if c == "mean" else f"{r[c]:.3f}"
     ch = lambda s: ", ".join(f"{k} {v}" for k, v in json.loads(s).items()) or "none (the starting point)"
+    seeds = _seed_means(df)
     return "| changes | selected epoch | " + " | ".join(DEV_COLS) + " |\n|" + "---|" * (len(DEV_COLS) + 2) + "\n" + "".join(
-        f"| {ch(r['changes'])} | {r['selected epoch']} | " + " | ".join(fmt(r, c) for c in DEV_COLS) + " |\n" for _, r in df.iterrows())
+        f"| {ch(r['changes'])} | {r['selected epoch']} | " + " | ".join(fmt(r, c) for c in DEV_COLS) + " |\n" for _, r in df.iterrows()) + (
+        "\nDev mean over seeds:\n\n" + "\n".join(seeds) + "\n" if seeds else "")
+
+# %% ../nbs/09_docs.ipynb #a722d1cc
+def poolings_table(stem="oewn-poolings"):
+    "Markdown: the dev numbers of the default trained on each attention pooling (`data/results/{stem}.csv`), the best dev mean in bold."
+    import json, pandas as pd
+    df = pd.read_csv(RESULTS/f"{stem}.csv"); top = df["mean"].max()
+    fmt = lambda r, c: f"**{r[c]:.3f}**" if c == "mean" and r[c] == top else f"{r[c]:.3f}"
+    ch = lambda s: ", ".join(f"{k} {v}" for k, v in json.loads(s).items()) or "none"
+    return "| pooling | changes | selected epoch | " + " | ".join(DEV_COLS) + " |\n|" + "---|" * (len(DEV_COLS) + 3) + "\n" + "".join(
+        f"| {r['pooling']} | {ch(r['changes'])} | {r['selected epoch']} | " + " | ".join(fmt(r, c) for c in DEV_COLS) + " |\n"
+        for _, r in df.iterrows())
 
 # %% ../nbs/09_docs.ipynb #5dee71e5
 def sections_table(name="oewn", before="no-inflections", after="wordscrunch"):
@@ -302,6 +326,15 @@ def bench_table(name="demo"):
             f"bert-contextual adds {100 * d['contextual_share_of_extract']:.1f}% to extraction (target < 5%); "
             f"peak RSS {d['peak_rss_gb']:.2f} GB (target < 4).\n")
 
+# %% ../nbs/09_docs.ipynb #0b647f83
+def evaluate_bench_table(name="oewn"):
+    "Markdown: what evaluating a run's main model and baselines costs, part by part, as `bench/evaluate.py` measured it."
+    import json
+    d = json.loads((RESULTS/f"{name}-evaluate-bench.json").read_text())
+    rows = "".join(f"| {p['part']} | {p['cpu_s']:,.0f} | {p['wall_s']:,.0f} |\n" for p in d["parts"])
+    return ("| part | CPU s | wall s |\n|---|---|---|\n" + rows + f"| **evaluate, {len(d['models'])} models** | "
+            f"**{d['cpu_s']:,.0f}** | **{d['wall_s']:,.0f}** |\n")
+
 # %% ../nbs/09_docs.ipynb #a56e8d6b
 README_BLOCKS = {
     "demo-shared": lambda: results_table("demo", "shared"),
@@ -309,9 +342,10 @@ README_BLOCKS = {
                                                             "glove-6b-50d", "word2vec-sg", "word2vec-cbow", "hypersphere"]),
     "oewn-shared": lambda: results_table("oewn", "shared"),
     "oewn-ablations": ablation_table, "oewn-selection": selection_table, "oewn-search": search_table,
+    "oewn-search-width": lambda: search_table("oewn-search-width"), "oewn-poolings": poolings_table,
     "oewn-clustering": clustering_table, "oewn-reverse": reverse_table, "oewn-sections": sections_table,
     "oewn-goals": goals_table, "oewn-int8": int8_table, "demo-bench": lambda: bench_table("demo"),
-    "oewn-bench": lambda: bench_table("oewn"), "oewn-derivations": lambda: sections_table(before="no-derivations"),
+    "oewn-bench": lambda: bench_table("oewn"), "oewn-evaluate-bench": evaluate_bench_table, "oewn-derivations": lambda: sections_table(before="no-derivations"),
     "oewn-verdict": lambda: "\n".join(__import__("wordscrunch.evaluate", fromlist=["verdict"]).verdict(_metrics("oewn")))}
 
 def render_readme(text):
