@@ -239,26 +239,27 @@ def selection_table(name="oewn"):
         for _, r in df.iterrows())
 
 # %% ../nbs/09_docs.ipynb #e513938f
-def _seed_means(df):
-    "Lines giving the dev mean over seeds of each candidate that was trained with more than one seed (its rows with a 'seed' change)."
+def _repeat_means(df):
+    "Lines giving the dev mean of each candidate trained more than once (with another seed, or another number of torch threads: the search's own is 1)."
     import json
-    ch = [json.loads(s) for s in df["changes"]]
-    key = [json.dumps({k: v for k, v in c.items() if k != "seed"}, sort_keys=True) for c in ch]
-    groups = {k: [m for k2, m in zip(key, df["mean"]) if k2 == k] for k in dict.fromkeys(key)}
+    key = lambda c: json.dumps({k: v for k, v in c.items() if k not in ("seed", "threads")}, sort_keys=True)
+    groups = {}
+    for s, m in zip(df["changes"], df["mean"]):
+        c = json.loads(s); groups.setdefault(key(c), []).append((c.get("seed", 0), c.get("threads", 1), m))
     name = lambda k: ", ".join(f"{a} {b}" for a, b in json.loads(k).items()) or "the starting point"
-    return [f"- {name(k)}: {sum(v) / len(v):.3f} (seeds 0 to {len(v) - 1}: {', '.join(f'{x:.3f}' for x in v)})"
+    how = lambda s, t, m: f"seed {s}, {t} thread{'s' if t > 1 else ''}: {m:.3f}"
+    return [f"- {name(k)}: {sum(m for *_, m in v) / len(v):.3f} over {len(v)} trainings ({'; '.join(how(*r) for r in v)})"
             for k, v in groups.items() if len(v) > 1]
-
 def search_table(stem="oewn-search"):
-    "Markdown: every candidate of a greedy dev search (`data/results/{stem}.csv`), the best dev mean in bold; then the mean over seeds of the candidates trained with several."
+    "Markdown: every candidate of a greedy dev search (`data/results/{stem}.csv`), the best dev mean in bold; then the mean of the candidates trained more than once."
     import json, pandas as pd
     df = pd.read_csv(RESULTS/f"{stem}.csv"); top = df["mean"].max()
     fmt = lambda r, c: (f"**{r[c]:.3f}**" if r[c] == top else f"{r[c]:.3f}") if c == "mean" else f"{r[c]:.3f}"
     ch = lambda s: ", ".join(f"{k} {v}" for k, v in json.loads(s).items()) or "none (the starting point)"
-    seeds = _seed_means(df)
+    again = _repeat_means(df)
     return "| changes | selected epoch | " + " | ".join(DEV_COLS) + " |\n|" + "---|" * (len(DEV_COLS) + 2) + "\n" + "".join(
         f"| {ch(r['changes'])} | {r['selected epoch']} | " + " | ".join(fmt(r, c) for c in DEV_COLS) + " |\n" for _, r in df.iterrows()) + (
-        "\nDev mean over seeds:\n\n" + "\n".join(seeds) + "\n" if seeds else "")
+        "\nDev mean of the candidates trained more than once:\n\n" + "\n".join(again) + "\n" if again else "")
 
 # %% ../nbs/09_docs.ipynb #a722d1cc
 def poolings_table(stem="oewn-poolings"):

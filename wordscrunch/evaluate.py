@@ -18,11 +18,11 @@ __all__ = ['SEMANTIC_SECTIONS', 'PROBES', 'HEATMAP_WORDS', 'BENCHMARKS', 'MIN_N'
            'is_ablation', 'ablation_names', 'benchmark_path', 'is_binary_w2v', 'check_w2v_text', 'load_kv',
            'restrict_kv', 'shared_vocab', 'read_pairs', 'dev_test_pairs', 'write_pairs', 'wilson', 'spearman_rows',
            'boot_index', 'spearman_ci', 'compare_items', 'pair_sims', 'word_pairs_score', 'read_analogies',
-           'analogy_answers', 'analogy_correct', 'analogy_summary', 'analogy_scores', 'gold_categories',
-           'clustering_scores', 'nearest_neighbours', 'similarity_matrix', 'score_kv', 'compare_models',
-           'evaluate_vectors', 'score_interval', 'unpaired_comparison', 'verdict', 'metrics_table', 'markdown_table',
-           'plot_heatmaps', 'report_paths', 'write_report', 'run_vectors', 'evaluate_run', 'vectors_name',
-           'name_vectors', 'summary', 'load_metrics']
+           'analogy_answers', 'analogy_correct', 'analogy_summary', 'analogy_scores', 'analogy_misses',
+           'gold_categories', 'clustering_scores', 'nearest_neighbours', 'similarity_matrix', 'score_kv',
+           'compare_models', 'evaluate_vectors', 'score_interval', 'unpaired_comparison', 'verdict', 'metrics_table',
+           'markdown_table', 'plot_heatmaps', 'report_paths', 'write_report', 'run_vectors', 'evaluate_run',
+           'vectors_name', 'name_vectors', 'summary', 'load_metrics']
 
 # %% ../nbs/05_evaluate.ipynb #76ff790f
 def _split_pairs(seed):
@@ -313,6 +313,18 @@ def analogy_scores(kv, questions=None, methods=("add", "mul"), restrict_vocab=30
     out = analogy_summary(outs[methods[0]], q)
     for m in methods[1:]: out["3cosmul" if m == "mul" else "3cosadd"] = analogy_summary(outs[m], q)
     return out
+
+# %% ../nbs/05_evaluate.ipynb #0742b53d
+def analogy_misses(kv, section=None, questions=None, top=10, restrict_vocab=300000):
+    "The `top` most frequent wrong answers (3CosAdd) of the covered questions, of one `section` if given: DataFrame answered, expected, questions."
+    q = read_analogies() if questions is None else questions
+    if section is not None:
+        if section not in set(q.section): raise WordscrunchError(f"unknown analogy section {section!r}: use one of {', '.join(dict.fromkeys(q.section))}")
+        q = q[q.section == section]
+    pred, exp = analogy_answers(kv, q, "add", restrict_vocab)
+    wrong = (exp >= 0) & (pred != exp)
+    df = pd.DataFrame({"answered": [kv.index_to_key[i] for i in pred[wrong]], "expected": q.d.to_numpy()[wrong]})
+    return df.value_counts().rename("questions").reset_index().head(top)
 
 # %% ../nbs/05_evaluate.ipynb #1021ad84
 GOLD_ROLES = {"capital-common-countries": ("capital", "country") * 2, "capital-world": ("capital", "country") * 2,

@@ -249,7 +249,7 @@ class TrainConfig:
     loss: str = "infonce"           # 'infonce' or 'sgns' (skip-gram with `negatives` unigram^0.75 negatives)
     negatives: int = 5
     neg_source: str = "contexts"    # InfoNCE negatives: 'contexts', 'words' or 'both'
-    hidden: int = 256               # the gated MLP's hidden width (chosen on dev: `bench/selection.py --search width`)
+    hidden: int = 64                # the gated MLP's hidden width (256 tried on dev: `bench/selection.py --search width`)
     center: str | None = "unigram"  # subtract the (unigram-weighted) mean row after each epoch
     remove_pc: int | None = None    # all-but-the-top directions removed per epoch; None: dim // 100
     repel_steps: int = 0            # repulsion steps of the initial table (02_init)
