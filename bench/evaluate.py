@@ -24,7 +24,7 @@ def main():
     from wordscrunch.evaluate import _reverse_dictionary, evaluate_vectors, is_ablation, load_kv, run_vectors
     run = RunFolder(a.run)
     found = {n: p for n, p in run_vectors(run).items() if not is_ablation(p)}
-    rows, out = [], {}
+    rows = []
     def timed(name, fn):
         c, w = cpu_now(), time.perf_counter(); r = fn()
         rows.append({"part": name, "cpu_s": cpu_now() - c, "wall_s": time.perf_counter() - w})

@@ -12,10 +12,10 @@ even analogy questions, unanswered = wrong; `mean` is what selection maximises).
 `--search NAME` is a greedy coordinate search (`SEARCHES`): from its start (each row names its changes from there),
 for each setting of its grid in turn it trains every value, keeps the one with the best dev mean, and goes on from
 there; then it trains its `repeats` (the start and the best again with another seed, or with two torch threads as a
-run trains), to show how much of a difference is noise. Every candidate it trains is a row of the table. Rows already in the `--out` file are read
-back rather than trained again, so an interrupted search resumes. Candidates train with one torch thread (the
-machine's other core stays free), so a row differs from the same settings trained with the default two threads by
-by 0.002 to 0.005 of dev mean (the current default: 0.580 with one thread, 0.585 with two).
+run trains), to show how much of a difference is noise. Every candidate it trains is a row of the table. Rows
+already in the `--out` file are read back rather than trained again, so an interrupted search resumes. Candidates
+train with one torch thread (the machine's other core stays free), so a row differs from the same settings trained
+with the default two threads by 0.002 to 0.005 of dev mean (the default: 0.580 with one thread, 0.585 with two).
 
 - `first` starts from the round before last's default. `data/results/oewn-search.csv` was searched on a run
   prepared before the derived words' descriptions existed (they came after it, chosen by the run's
@@ -33,7 +33,7 @@ EXTRA = {   # candidates that are not ablations of the run: name -> TrainConfig 
     "propagation, one-way, anchor 0.1, inflections weighed 1, no derivations (the first round's default)":
         dict(mode="propagation", reverse=0.0, anchor=0.1, inflection_weight=1.0, derivations=False),
 }   # the previous round's default is the run's no-derivations ablation; the one before it, the search table's first row
-SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's axes, in order), seeds repeated
+SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's axes, in order), repeats
     "first": dict(start=dict(reverse=0.15, inflection_weight=1.0, gate=0.5),   # the round before last's default
                   grid=[("reverse", [0.15, 0.3, 0.45]), ("anchor", [0.0, 0.05, 0.1]),
                         ("inflection_weight", [1.0, 2.0, 4.0, 8.0]), ("gate", [0.3, 0.5, 0.7]), ("remove_pc", [0, 3, 6])],

@@ -250,6 +250,7 @@ def _repeat_means(df):
     how = lambda s, t, m: f"seed {s}, {t} thread{'s' if t > 1 else ''}: {m:.3f}"
     return [f"- {name(k)}: {sum(m for *_, m in v) / len(v):.3f} over {len(v)} trainings ({'; '.join(how(*r) for r in v)})"
             for k, v in groups.items() if len(v) > 1]
+
 def search_table(stem="oewn-search"):
     "Markdown: every candidate of a greedy dev search (`data/results/{stem}.csv`), the best dev mean in bold; then the mean of the candidates trained more than once."
     import json, pandas as pd
