@@ -656,7 +656,7 @@ def read_word2vec_text(path):
     words, V = df.pop(0), df.to_numpy(np.float32)
     if np.isnan(V).any() or words.duplicated().any(): return None   # gensim's own (odd) handling of a repeated word
     kv = KeyedVectors(dim, count=0, dtype=np.float32)   # filled directly: gensim's add_vectors checks key by key
-    kv.index_to_key, kv.vectors = words.tolist(), V
+    kv.index_to_key, kv.vectors = words.tolist(), np.ascontiguousarray(V)   # row-major, as gensim's: the same sums to the bit
     kv.key_to_index = {w: i for i, w in enumerate(kv.index_to_key)}
     kv.allocate_vecattrs(["count"], [int]); kv.expandos["count"][:] = count - np.arange(len(kv))
     return kv
