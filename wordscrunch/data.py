@@ -20,7 +20,8 @@ __all__ = ['DATA_DIR', 'STOPWORDS', 'log', 'DICTIONARY_SOURCES', 'DEMO_FILE', 'C
            'load_source', 'clean_text', 'norm_word', 'default_min_words', 'clean_descriptions', 'description_tokens',
            'build_vocab', 'inflections', 'inflection_text', 'inflection_descriptions', 'ly_base', 'oewn_antonyms',
            'derivations', 'derivation_descriptions', 'prepare_settings', 'described', 'prepare', 'load_descriptions',
-           'load_vocab', 'w2v_sentences', 'save_word2vec', 'read_word2vec_text', 'load_vectors', 'make_demo_subset']
+           'load_vocab', 'w2v_sentences', 'save_word2vec', 'read_word2vec_text', 'read_word2vec', 'load_vectors',
+           'make_demo_subset']
 
 # %% ../nbs/00_data.ipynb #ef58334b
 class WordscrunchError(Exception):
@@ -661,15 +662,19 @@ def read_word2vec_text(path):
     kv.allocate_vecattrs(["count"], [int]); kv.expandos["count"][:] = count - np.arange(len(kv))
     return kv
 
+def read_word2vec(path, binary=False):
+    "A word2vec file as gensim's `KeyedVectors`: text through `read_word2vec_text` where it can, anything else by gensim's own reader (and its errors)."
+    from gensim.models import KeyedVectors
+    kv = None if binary else read_word2vec_text(path)
+    return kv if kv is not None else KeyedVectors.load_word2vec_format(str(path), binary=binary)
+
 # %% ../nbs/00_data.ipynb #3a291a44
 def load_vectors(path, words=None):
     "A gensim KeyedVectors from a word2vec text file, or from a .safetensors ('embeddings') plus `words`."
     from gensim.models import KeyedVectors
     path = Path(path)
     if not path.exists(): raise WordscrunchError(f"{path} is missing: run `wordscrunch train` first")
-    if path.suffix != ".safetensors":
-        kv = read_word2vec_text(path)
-        return kv if kv is not None else KeyedVectors.load_word2vec_format(str(path), binary=False)
+    if path.suffix != ".safetensors": return read_word2vec(path)
     if words is None: raise WordscrunchError(f"{path}: loading safetensors vectors needs the vocabulary words")
     from safetensors.numpy import load_file
     E = load_file(str(path))["embeddings"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import RunFolder, WordscrunchError, atomic_path, read_word2vec_text, write_json
+from .data import RunFolder, WordscrunchError, atomic_path, read_word2vec, write_json
 from .benchmarks import DEV_ONLY as DEV_SETS, pair_path
 
 # %% auto #0
@@ -84,9 +84,7 @@ def load_kv(x):
     p = Path(x)
     if not p.is_file(): raise WordscrunchError(f"{p}: vectors file not found; give a word2vec file (e.g. runs/NAME/vectors.txt)")
     binary = is_binary_w2v(p)
-    kv = None if binary else read_word2vec_text(p)   # pandas' C parser; None: let gensim read it (and say what is wrong)
-    if kv is not None: return kv
-    try: return KeyedVectors.load_word2vec_format(str(p), binary=binary)
+    try: return read_word2vec(p, binary)
     except Exception as e:
         if not binary: check_w2v_text(p)
         kind = "binary" if binary else "text"
