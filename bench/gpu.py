@@ -1,11 +1,19 @@
 """GPU check of stage 1, self-contained (torch + transformers + numpy only, for a machine without our package or
 weights). `prepare` (here): write the demo's template inputs (token ids, target positions) and an fp16 copy of the
 model into DIR. `check` (on the GPU machine): load those weights in fp32 on the CPU (the reference) and on cuda
-(fp32 and the cuda default, bf16), run the same length-sorted batches with attentions, pool them as extract does
+(fp32, extract's default there too, and bf16), run the same length-sorted batches with attentions, pool them as extract does
 (all layers, mean over heads, the target's rows), and print the throughput (descriptions/s) and the largest
 absolute difference of the pooled attention weights (and of the target's last hidden state) from CPU fp32.
 
 Usage: python bench/gpu.py prepare DIR [--run runs/demo]   then   python bench/gpu.py check DIR [--n-ref 2048]
+
+`extract` times the package's own stage 1 on a device, in float32 and bfloat16: a bare forward pass with attentions
+over a run's template inputs, then `extract` (both stored poolings and the target states) into a scratch copy of the
+run (`--work`), and writes the numbers as JSON (`--out`). `compare A B [B2 ...]` says how far attention caches of the same
+descriptions are from run A's (e.g. cuda caches against the CPU's, made with the same weights), as JSON with `--out`.
+
+    python bench/gpu.py extract runs/demo runs/oewn --work /tmp/gpu --out gpu-extract.json     # on the GPU machine
+    python bench/gpu.py compare runs/demo /tmp/gpu/demo-float32 /tmp/gpu/demo-bfloat16 --out gpu-compare.json
 """
 import argparse, json, sys, time
 from pathlib import Path
@@ -31,7 +39,8 @@ def prepare(folder, run):
     (i, io), (q, qo) = cat(ids), cat(qpos)
     np.savez(folder/"inputs.npz", ids=i, ids_off=io, qpos=q, qpos_off=qo, pad_id=np.int64(tok.pad_token_id or 0))
     src = Path(default_model_path())
-    save_file({k: v.half().contiguous() for k, v in load_file(src/"model.safetensors").items()}, folder/"model.safetensors")
+    save_file({k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in load_file(src/"model.safetensors").items()},
+              folder/"model.safetensors")
     (folder/"config.json").write_text((src/"config.json").read_text())
     print(f"{len(ids)} inputs and an fp16 copy of {src.name} in {folder}")
 
@@ -91,11 +100,76 @@ def check(folder, n_ref, bs, dev="cuda", limit=None):
     return res
 
 
+def bare_seconds(tok, model, run, batch_size, device):
+    "Seconds of one forward pass with attentions over `run`'s template inputs, length-sorted as extract sorts them."
+    import pandas as pd
+    from wordscrunch.attention import build_input, _encode, _pad
+    desc = pd.read_parquet(Path(run)/"descriptions.parquet")
+    ids = sorted((e[0] for e in _encode(tok, [build_input(w, t)[0] for w, t in zip(desc.word, desc.text)], 512)[0]), key=len)
+    sync = torch.cuda.synchronize if str(device).startswith("cuda") else (lambda: None)
+    sync(); t = time.perf_counter()
+    for s in range(0, len(ids), batch_size):
+        x, m = _pad(ids[s:s + batch_size], tok.pad_token_id, device)
+        with torch.inference_mode(): model(input_ids=x, attention_mask=m, output_attentions=True)
+    sync(); return time.perf_counter() - t, len(ids)
+
+
+def timed_extract(run, work, device="cuda", dtype="float32", batch_size=256):
+    "A bare pass (after one to warm up) and `extract` of both poolings and the target states, on a scratch copy of `run`."
+    import shutil
+    from wordscrunch.attention import extract, load_model
+    out = Path(work)/f"{Path(run).name}-{dtype}"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
+    for f in ("descriptions.parquet", "vocab.parquet", "config.json"): shutil.copy2(Path(run)/f, out/f)
+    tok, model = load_model(None, device, dtype)
+    bare_seconds(tok, model, out, batch_size, device)
+    bare, n = bare_seconds(tok, model, out, batch_size, device)
+    t = time.perf_counter()
+    keys = extract(out, model=(tok, model), device=device, dtype=dtype, poolings=[("all", "mean"), ("last", "mean")],
+                   states=True, batch_size=batch_size, progress=False)
+    took = time.perf_counter() - t
+    peak = torch.cuda.max_memory_allocated() / 2**30 if str(device).startswith("cuda") else None
+    if peak is not None: torch.cuda.reset_peak_memory_stats()
+    return dict(run=Path(run).name, dtype=dtype, descriptions=n, bare_s=round(bare, 2), extract_s=round(took, 2),
+                extract_per_bare=round(took / bare, 2), keys=keys, peak_gib=None if peak is None else round(peak, 2))
+
+
+def extract_bench(runs, work, out, device="cuda", batch_size=256):
+    import transformers
+    res = {"device": torch.cuda.get_device_name(0) if device == "cuda" else "cpu", "torch": torch.__version__,
+           "transformers": transformers.__version__, "batch_size": batch_size, "rows": []}
+    for run in runs:
+        for dtype in ("float32", "bfloat16"):
+            res["rows"].append(timed_extract(run, work, device, dtype, batch_size)); print(res["rows"][-1], flush=True)
+            if out: Path(out).write_text(json.dumps(res, indent=1))
+    return res
+
+
+def compare(a, b, key="all-mean"):
+    "Largest and mean |w_a - w_b| of two attention caches (keys starting with `key`), and how often their top word agrees."
+    from wordscrunch.attention import list_attention, load_attention
+    pick = lambda run: next(m["key"] for m in list_attention(run) if m["key"].startswith(key))
+    A, B = (load_attention(r, pick(r)).set_index("desc_id") for r in (a, b))
+    A, B = A.loc[A.index.intersection(B.index)], B.loc[A.index.intersection(B.index)]
+    same_ctx = np.array([np.array_equal(x, y) for x, y in zip(A.ctx_ids, B.ctx_ids)])
+    d = np.concatenate([np.abs(np.asarray(x) - np.asarray(y)) for x, y, ok in zip(A.weights, B.weights, same_ctx) if ok])
+    top = np.mean([x[np.argmax(w)] == y[np.argmax(v)] for x, w, y, v in zip(A.ctx_ids, A.weights, B.ctx_ids, B.weights)])
+    res = dict(descriptions=len(A), same_context_words=float(same_ctx.mean()), max_abs_diff=float(d.max()),
+               mean_abs_diff=float(d.mean()), same_top_word=float(top))
+    print(json.dumps(res, indent=1)); return res
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["prepare", "check"]); ap.add_argument("dir")
+    ap.add_argument("cmd", choices=["prepare", "check", "extract", "compare"]); ap.add_argument("dir", nargs="+")
+    ap.add_argument("--work", default="/tmp/wordscrunch-gpu"); ap.add_argument("--out", default=None)
+    ap.add_argument("--key", default="all-mean")
     ap.add_argument("--run", default="runs/demo"); ap.add_argument("--n-ref", type=int, default=2048)
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--device", default="cuda"); ap.add_argument("--limit", type=int, default=None)
     a = ap.parse_args()
-    prepare(a.dir, a.run) if a.cmd == "prepare" else check(a.dir, a.n_ref, a.batch_size, a.device, a.limit)
+    if a.cmd == "prepare": prepare(a.dir[0], a.run)
+    elif a.cmd == "check": check(a.dir[0], a.n_ref, a.batch_size, a.device, a.limit)
+    elif a.cmd == "extract": extract_bench(a.dir, a.work, a.out, a.device, a.batch_size)
+    else:
+        res = {Path(b).name: compare(a.dir[0], b, key=a.key) for b in a.dir[1:]}
+        if a.out: Path(a.out).write_text(json.dumps(res, indent=1))

@@ -9,14 +9,20 @@ not touched), then trains the default settings (changed by `--set FIELD=VALUE`) 
 thread and scores the selected epoch on the dev halves of WS353, SimLex-999, MEN and SimVerb and 1,000 even analogy
 questions. The extraction is cached and resumes; rows already in `--out` are read back rather than trained again.
 On all of OEWN the extra pass costs about as much as the run's own extraction (10 CPU-minutes), and each row about
-4 CPU-minutes.
+4 CPU-minutes. `--poolings layers` tries single layers and the first layers instead (`POOLINGS`), and `--jobs N`
+trains N poolings at a time, each in its own process with one thread (the same rows as one at a time).
+
+    python bench/poolings.py runs/oewn --poolings layers --jobs 2 --out data/results/oewn-poolings-layers.csv
 """
 import argparse, json, os, shutil, time
 from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1"); os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import pandas as pd
 
-POOLINGS = [("all", "mean"), ("all", "max"), ("last:3", "mean"), ("rollout", "mean")]   # (layers, heads); the first is the default
+POOLINGS = {   # name -> [(layers, heads)], the default pooling first
+    "default": [("all", "mean"), ("all", "max"), ("last:3", "mean"), ("rollout", "mean")],
+    "layers": [("all", "mean"), ("first:2", "mean"), ("first:3", "mean")]
+              + [(f"layer:{k}", "mean") for k in range(1, 6)]}
 DEV = ["ws353", "simlex", "men", "simverb", "analogy", "mean"]
 
 
@@ -38,27 +44,41 @@ def scratch(run, work):
     return work
 
 
+def train_row(work, cfg, key, name, ch):
+    "Train `cfg` on the pooling cached under `key` in `work`; its CSV row (dev scores of the selected epoch)."
+    import torch
+    from wordscrunch.benchmarks import DevScorer
+    from wordscrunch.train import run_graph, train
+    torch.set_num_threads(1)
+    g = run_graph(work, cfg, key=key); t = time.time()
+    r = train(graph=g, cfg=cfg, eval_fn=DevScorer(g.words), progress=False); h = r.history[r.epoch]
+    print(f"{name}: dev mean {h['dev_mean']:.4f} at epoch {r.epoch} ({time.time() - t:.0f} s)", flush=True)
+    return {"pooling": name, "changes": ch, "selected epoch": r.epoch, **{c: h[f"dev_{c}"] for c in DEV}}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("run"); ap.add_argument("--out", default=None); ap.add_argument("--work", default=None)
     ap.add_argument("--set", nargs="*", default=[], help="TrainConfig changes, e.g. hidden=64")
+    ap.add_argument("--poolings", choices=sorted(POOLINGS), default="default", help="which poolings to try (POOLINGS)")
+    ap.add_argument("--jobs", type=int, default=1, help="poolings trained at a time, one process and one thread each")
     a = ap.parse_args()
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing as mp
     from wordscrunch.attention import extract
-    from wordscrunch.benchmarks import DevScorer
-    from wordscrunch.train import TrainConfig, run_graph, train
-    run = Path(a.run); work = scratch(run, Path(a.work or f"{run}-poolings"))
-    keys = extract(work, poolings=POOLINGS, progress=True)
+    from wordscrunch.train import TrainConfig
+    run, poolings = Path(a.run), POOLINGS[a.poolings]
+    work = scratch(run, Path(a.work or f"{run}-poolings"))
+    keys = extract(work, poolings=poolings, progress=True)
     changes = parse_set(a.set)
     done = {(r["pooling"], r["changes"]): r for r in pd.read_csv(a.out).to_dict("records")} if a.out and Path(a.out).exists() else {}
-    cfg, ch, scorer = TrainConfig(**changes, threads=1).resolved(), json.dumps(changes, sort_keys=True), None
-    for (layers, heads), key in zip(POOLINGS, keys):
-        name = f"{layers} layers, {heads} of heads"
-        if (name, ch) not in done:
-            g = run_graph(work, cfg, key=key); scorer = scorer or DevScorer(g.words); t = time.time()
-            r = train(graph=g, cfg=cfg, eval_fn=scorer, progress=False); h = r.history[r.epoch]
-            done[name, ch] = {"pooling": name, "changes": ch, "selected epoch": r.epoch,
-                          **{c: h[f"dev_{c}"] for c in DEV}}
-            print(f"{name}: dev mean {h['dev_mean']:.4f} at epoch {r.epoch} ({time.time() - t:.0f} s)", flush=True)
+    cfg, ch = TrainConfig(**changes, threads=1).resolved(), json.dumps(changes, sort_keys=True)
+    todo = [(f"{layers} layers, {heads} of heads", key) for (layers, heads), key in zip(poolings, keys)]
+    todo = [(name, key) for name, key in todo if (name, ch) not in done]
+    with ProcessPoolExecutor(max(1, a.jobs), mp_context=mp.get_context("spawn")) as pool:
+        futs = [pool.submit(train_row, work, cfg, key, name, ch) for name, key in todo]
+        for f in futs:
+            r = f.result(); done[r["pooling"], ch] = r
             if a.out: pd.DataFrame(list(done.values())).round(4).to_csv(a.out, index=False)
     print(pd.DataFrame(list(done.values())).round(3).to_string(index=False))
 

