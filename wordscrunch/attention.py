@@ -207,11 +207,11 @@ def parse_layers(layers, n_layers=None):
     "Canonical layer spec ('all', 'last', 'last:K', 'first:K', 'layer:K', 'rollout'), checked against the model's number of layers."
     s = str(layers).strip().lower()
     if s in ("all", "rollout"): return s
-    if m := re.fullmatch(r"(last|first|layer)(?::(\d+))?", s):
+    if (m := re.fullmatch(r"(last|first|layer)(?::(\d+))?", s)) and (m.group(2) or m.group(1) == "last"):
         k = int(m.group(2) or 1)
         if k < 1 or (n_layers is not None and k > n_layers):
             raise WordscrunchError(f"layers={layers!r}: K must be between 1 and the model's {n_layers} layers")
-        return "last" if s == "last" or s == "last:1" else f"{m.group(1)}:{k}"
+        return "last" if m.group(1) == "last" and k == 1 else f"{m.group(1)}:{k}"
     raise WordscrunchError(f"unknown layers={layers!r}: use 'all', 'last', 'last:K', 'first:K', 'layer:K' (1-based) or 'rollout'")
 
 # %% ../nbs/01_attention.ipynb #3b48ce9e
