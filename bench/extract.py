@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 
 import wordscrunch.data as data
-from wordscrunch.attention import (build_input, extract, load_model, _encode, _pad, DEFAULT_TEMPLATE)
+from wordscrunch.attention import bare_forward, extract, load_model, template_ids, DEFAULT_TEMPLATE
 
 OEWN_GLOSSES = 134_298
 
@@ -61,21 +61,6 @@ def prototype_loop(tok, model, desc, vocab_ids):
     return out
 
 
-def bare_inputs(tok, desc):
-    "The token ids extract feeds the model (template inputs), sorted by length as extract sorts them."
-    texts = [build_input(w, t)[0] for w, t in zip(desc.word, desc.text)]
-    encs, _ = _encode(tok, texts, 512)
-    return sorted((e[0] for e in encs), key=len)
-
-
-def bare_forward(tok, model, ids, batch_size):
-    "(c): the same length-sorted, padded batches as extract, forward pass with attentions only."
-    for s in range(0, len(ids), batch_size):
-        x, m = _pad(ids[s:s + batch_size], tok.pad_token_id, "cpu")
-        with torch.inference_mode():
-            model(input_ids=x, attention_mask=m, output_attentions=True)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=600)
@@ -109,8 +94,8 @@ def main():
             t0 = clock(); prototype_loop(tok, model, sub, vids); ra.append(rate(len(sub), t0))
             t0 = clock(); extract(run, model=tm, batch_size=args.batch_size, progress=False); rb.append(rate(N, t0))
             shutil.rmtree(run.attention)
-            texts = bare_inputs(tok, desc)
-            t0 = clock(); bare_forward(tok, model, texts, args.batch_size); rc.append(rate(N, t0))
+            ids = template_ids(tok, desc)       # (c): the same length-sorted, padded batches, attentions only
+            t0 = clock(); bare_forward(tok, model, ids, args.batch_size); rc.append(rate(N, t0))
         t0 = clock()
         extract(run, model=tm, batch_size=args.batch_size, progress=False,
                 poolings=[(l, h) for h in ("mean", "max") for l in ("all", "last", "last:2", "rollout")])

@@ -15,7 +15,7 @@ descriptions are from run A's (e.g. cuda caches against the CPU's, made with the
     python bench/gpu.py extract runs/demo runs/oewn --work /tmp/gpu --out gpu-extract.json     # on the GPU machine
     python bench/gpu.py compare runs/demo /tmp/gpu/demo-float32 /tmp/gpu/demo-bfloat16 --out gpu-compare.json
 """
-import argparse, json, sys, time
+import argparse, json, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -103,14 +103,11 @@ def check(folder, n_ref, bs, dev="cuda", limit=None):
 def bare_seconds(tok, model, run, batch_size, device):
     "Seconds of one forward pass with attentions over `run`'s template inputs, length-sorted as extract sorts them."
     import pandas as pd
-    from wordscrunch.attention import build_input, _encode, _pad
-    desc = pd.read_parquet(Path(run)/"descriptions.parquet")
-    ids = sorted((e[0] for e in _encode(tok, [build_input(w, t)[0] for w, t in zip(desc.word, desc.text)], 512)[0]), key=len)
+    from wordscrunch.attention import bare_forward, template_ids
+    ids = template_ids(tok, pd.read_parquet(Path(run)/"descriptions.parquet"))
     sync = torch.cuda.synchronize if str(device).startswith("cuda") else (lambda: None)
     sync(); t = time.perf_counter()
-    for s in range(0, len(ids), batch_size):
-        x, m = _pad(ids[s:s + batch_size], tok.pad_token_id, device)
-        with torch.inference_mode(): model(input_ids=x, attention_mask=m, output_attentions=True)
+    bare_forward(tok, model, ids, batch_size)
     sync(); return time.perf_counter() - t, len(ids)
 
 

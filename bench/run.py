@@ -9,15 +9,14 @@ seconds, its share of the run's CPU time. Then the ratio of the whole run's CPU 
 Usage: python bench/run.py [--oewn] [--out DIR] [--json FILE] [--epochs N] [--precision fp32|int8] [--ablation-pooling]
 The demo (default) takes minutes on 2 cores; --oewn (all of Open English WordNet) takes about an hour.
 """
-import argparse, json, os, resource, shutil, sys, tempfile, time
+import argparse, json, os, resource, shutil, tempfile, time
 from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1"); os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import numpy as np
 import pandas as pd
 import torch
 
-from wordscrunch.attention import build_input, load_model, _encode, _pad
+from wordscrunch.attention import bare_forward, load_model, template_ids
 from wordscrunch.baselines import BASELINES, build_baselines
 from wordscrunch.cli import do_extract, do_prepare, do_train
 from wordscrunch.data import RunFolder
@@ -41,13 +40,9 @@ def timed(rows, name, fn):
 def bare_pass(run, precision=None, batch_size=64):
     "The floor: the run's template inputs, length-sorted batches, one forward pass with attentions, nothing else."
     tok, model = load_model(precision=precision)
-    desc = pd.read_parquet(run.descriptions)
-    encs, _ = _encode(tok, [build_input(w, t)[0] for w, t in zip(desc.word, desc.text)], 512)
-    ids = sorted((e[0] for e in encs), key=len)
+    ids = template_ids(tok, pd.read_parquet(run.descriptions))
     c0, w0 = cpu_now(), time.perf_counter()
-    for s in range(0, len(ids), batch_size):
-        x, m = _pad(ids[s:s + batch_size], tok.pad_token_id, "cpu")
-        with torch.inference_mode(): model(input_ids=x, attention_mask=m, output_attentions=True)
+    bare_forward(tok, model, ids, batch_size)
     return cpu_now() - c0, time.perf_counter() - w0, len(ids)
 
 

