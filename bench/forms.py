@@ -14,8 +14,8 @@ some gloss uses as a word stay. It compares, on the run's own attention:
 - **only not answered**: the run's trained vectors, with those words taken out of the candidate answers of 3CosAdd
   alone, on the even (dev) analogy questions.
 
-Each training row costs about 5 CPU-minutes on all of OEWN; `--jobs 2` trains both at once. Rows of another `--seed`
-or `--threads` are added to `--out`, so repeats gather in one file.
+Each training row costs about 5 CPU-minutes on all of OEWN; `--jobs 2` trains both at once. Rows of another `--seed`,
+`--threads` or `--epochs` are added to `--out`, so repeats gather in one file.
 """
 import argparse, gzip, importlib.util, json, os, time
 from dataclasses import replace
@@ -48,18 +48,18 @@ def without(g, drop):
     return replace(s, word_ids=new[s.word_ids], ctx=new[s.ctx], words=[w for w, k in zip(g.words, keep) if k], counts=g.counts[keep])
 
 
-def train_row(run, name, threads, seed):
+def train_row(run, name, threads, seed, epochs=None):
     import torch
     from wordscrunch.benchmarks import DevScorer
     from wordscrunch.train import TrainConfig, run_graph, train
     torch.set_num_threads(threads)
-    cfg = TrainConfig(threads=threads, seed=seed).resolved()
+    cfg = TrainConfig(threads=threads, seed=seed, epochs=epochs).resolved()
     g = run_graph(run, cfg)
     drop = unattested_forms(run, (g.words[i] for i in np.unique(g.ctx))) if name == "trained without them" else set()
     g = without(g, drop); t = time.time()
     r = train(graph=g, cfg=cfg, eval_fn=DevScorer(g.words), progress=False); h = r.history[r.epoch]
     print(f"{name}: dev mean {h['dev_mean']:.4f} at epoch {r.epoch} ({time.time() - t:.0f} s)", flush=True)
-    return {"candidate": name, "words dropped": len(drop), "threads": threads, "seed": seed, "selected epoch": r.epoch,
+    return {"candidate": name, "words dropped": len(drop), "threads": threads, "seed": seed, "epochs": cfg.epochs, "selected epoch": r.epoch,
             **{c: h[f"dev_{c}"] for c in DEV}}
 
 
@@ -85,17 +85,20 @@ def main():
     ap.add_argument("run"); ap.add_argument("--out", default=None)
     ap.add_argument("--threads", type=int, default=1); ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--epochs", type=int, default=None, help="epochs to train (default: the mode's, 40)")
     a = ap.parse_args()
     from concurrent.futures import ProcessPoolExecutor
     import multiprocessing as mp
     names = ["nothing taken out", "trained without them"]
     with ProcessPoolExecutor(a.jobs, mp_context=mp.get_context("spawn")) as pool:
-        rows = list(pool.map(train_row, [a.run] * 2, names, [a.threads] * 2, [a.seed] * 2))
+        rows = list(pool.map(train_row, [a.run] * 2, names, [a.threads] * 2, [a.seed] * 2, [a.epochs] * 2))
     extra = answers_only(a.run); print(json.dumps(extra, indent=1))
     df = pd.DataFrame(rows).round(4)
     if a.out:                                                   # rows of other seeds or threads already there stay
         if Path(a.out).exists():
-            df = pd.concat([pd.read_csv(a.out), df]).drop_duplicates(["candidate", "threads", "seed"], keep="last")
+            old = pd.read_csv(a.out)
+            if "epochs" not in old: old.insert(4, "epochs", 40)          # rows written before the column existed
+            df = pd.concat([old, df]).drop_duplicates(["candidate", "threads", "seed", "epochs"], keep="last")
         df.to_csv(a.out, index=False); Path(a.out).with_suffix(".json").write_text(json.dumps(extra, indent=1))
     print(df.to_string(index=False))
 

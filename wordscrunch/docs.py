@@ -358,10 +358,12 @@ def gpu_table():
 def forms_table(name="oewn"):
     "Markdown: the default trained with and without the unattested forms, per seed, and the answers-only check."
     import json, pandas as pd
-    df = pd.read_csv(RESULTS/f"{name}-forms.csv").sort_values(["seed", "threads", "candidate"])
+    df = pd.read_csv(RESULTS/f"{name}-forms.csv")
+    if "epochs" not in df: df["epochs"] = 40                                # files written before the column
+    df = df.sort_values(["epochs", "seed", "threads", "candidate"])
     x = json.loads((RESULTS/f"{name}-forms.json").read_text())
-    return ("| candidate | words taken out | seed | threads | selected epoch | " + " | ".join(DEV_COLS) + " |\n|" + "---|" * (len(DEV_COLS) + 5) + "\n" +
-            "".join(f"| {r['candidate']} | {r['words dropped']:,} | {r['seed']} | {r['threads']} | {r['selected epoch']} | " +
+    return ("| candidate | words taken out | seed | threads | epochs | selected epoch | " + " | ".join(DEV_COLS) + " |\n|" + "---|" * (len(DEV_COLS) + 6) + "\n" +
+            "".join(f"| {r['candidate']} | {r['words dropped']:,} | {r['seed']} | {r['threads']} | {r['epochs']} | {r['selected epoch']} | " +
                     " | ".join(f"{r[c]:.3f}" for c in DEV_COLS) + " |\n" for _, r in df.iterrows()) +
             f"\nThe run's own vectors, {x['words dropped']:,} forms only not answerable: {100 * x['dev analogy, all forms answerable']:.1f}% → "
             f"{100 * x['dev analogy, unattested forms not answerable']:.1f}% of the {x['dev questions']:,} dev (even) analogy questions.\n")
