@@ -18,7 +18,7 @@ __all__ = ['SEMANTIC_SECTIONS', 'PROBES', 'HEATMAP_WORDS', 'BENCHMARKS', 'MIN_N'
            'is_ablation', 'ablation_names', 'benchmark_path', 'is_binary_w2v', 'check_w2v_text', 'load_kv',
            'restrict_kv', 'shared_vocab', 'read_pairs', 'dev_test_pairs', 'write_pairs', 'wilson', 'spearman_rows',
            'boot_index', 'spearman_ci', 'compare_items', 'pair_sims', 'word_pairs_score', 'read_analogies',
-           'analogy_answers', 'analogy_correct', 'analogy_summary', 'analogy_scores', 'analogy_misses',
+           'analogy_answers', 'analogy_correct', 'analogy_summary', 'analogy_scores', 'analogy_misses', 'miss_profile',
            'gold_categories', 'clustering_scores', 'nearest_neighbours', 'similarity_matrix', 'score_kv',
            'compare_models', 'evaluate_vectors', 'score_interval', 'unpaired_comparison', 'verdict', 'metrics_table',
            'markdown_table', 'plot_heatmaps', 'report_paths', 'write_report', 'run_vectors', 'evaluate_run',
@@ -323,6 +323,23 @@ def analogy_misses(kv, section=None, questions=None, top=10, restrict_vocab=3000
     wrong = (exp >= 0) & (pred != exp)
     df = pd.DataFrame({"answered": [kv.index_to_key[i] for i in pred[wrong]], "expected": q.d.to_numpy()[wrong]})
     return df.value_counts().rename("questions").reset_index().head(top)
+
+# %% ../nbs/05_evaluate.ipynb #01bf8478
+def miss_profile(kv, desc=None, questions=None, restrict_vocab=300000):
+    "Per half (semantic, syntactic): wrong answers, median cos(answer, c) and cos(expected, c), share sharing a description with c."
+    q = read_analogies() if questions is None else questions
+    pred, exp = analogy_answers(kv, q, "add", restrict_vocab)
+    texts = desc.groupby("word").text.agg(frozenset) if desc is not None else None
+    rows = []
+    for half, m in (("semantic", q.section.isin(SEMANTIC_SECTIONS).to_numpy()), ("syntactic", ~q.section.isin(SEMANTIC_SECTIONS).to_numpy())):
+        i = np.flatnonzero(m & (exp >= 0) & (pred != exp))
+        ans, want, c = ([kv.index_to_key[int(k)] for k in a] for a in (pred[i], exp[i], [kv.key_to_index[w.lower()] for w in q.c.to_numpy()[i]]))
+        row = {"half": half, "wrong": len(i), "cos(answer, c)": float(np.median([kv.similarity(a, b) for a, b in zip(ans, c)])) if len(i) else np.nan,
+               "cos(expected, c)": float(np.median([kv.similarity(a, b) for a, b in zip(want, c)])) if len(i) else np.nan}
+        if texts is not None:
+            row["shares a description with c"] = float(np.mean([bool(texts.get(a, frozenset()) & texts.get(b, frozenset())) for a, b in zip(ans, c)])) if len(i) else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 # %% ../nbs/05_evaluate.ipynb #1021ad84
 GOLD_ROLES = {"capital-common-countries": ("capital", "country") * 2, "capital-world": ("capital", "country") * 2,
