@@ -365,7 +365,7 @@ def forms_table(name="oewn"):
     return ("| candidate | words taken out | seed | threads | epochs | selected epoch | " + " | ".join(DEV_COLS) + " |\n|" + "---|" * (len(DEV_COLS) + 6) + "\n" +
             "".join(f"| {r['candidate']} | {r['words dropped']:,} | {r['seed']} | {r['threads']} | {r['epochs']} | {r['selected epoch']} | " +
                     " | ".join(f"{r[c]:.3f}" for c in DEV_COLS) + " |\n" for _, r in df.iterrows()) +
-            f"\nThe run's own vectors, {x['words dropped']:,} forms only not answerable: {100 * x['dev analogy, all forms answerable']:.1f}% → "
+            f"\nThe run's own vectors, with the {x['words dropped']:,} forms taken out of the candidate answers only: {100 * x['dev analogy, all forms answerable']:.1f}% → "
             f"{100 * x['dev analogy, unattested forms not answerable']:.1f}% of the {x['dev questions']:,} dev (even) analogy questions.\n")
 
 # %% ../nbs/09_docs.ipynb #a56e8d6b
