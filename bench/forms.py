@@ -65,14 +65,12 @@ def train_row(run, name, threads, seed, epochs=None):
 
 def answers_only(run):
     "Dev (even) analogy accuracy over all questions of the run's vectors, with and without the forms as candidates."
-    from gensim.models import KeyedVectors
     from wordscrunch.data import read_word2vec
-    from wordscrunch.evaluate import analogy_answers, read_analogies
+    from wordscrunch.evaluate import analogy_answers, read_analogies, restrict_kv
     kv, q = read_word2vec(Path(run)/"vectors.txt"), read_analogies()
     q = q.iloc[::2]
     drop = unattested_forms(run, ())
-    keep = [i for i, w in enumerate(kv.index_to_key) if w not in drop]
-    k2 = KeyedVectors(kv.vector_size); k2.add_vectors([kv.index_to_key[i] for i in keep], kv.vectors[keep])
+    k2 = restrict_kv(kv, [w for w in kv.index_to_key if w not in drop])
     def acc(k):
         pred, exp = analogy_answers(k, q, "add", 300000)
         return float(np.mean((pred == exp) & (exp >= 0)))
@@ -94,7 +92,7 @@ def main():
         rows = list(pool.map(train_row, [a.run] * 2, names, [a.threads] * 2, [a.seed] * 2, [a.epochs] * 2))
     extra = answers_only(a.run); print(json.dumps(extra, indent=1))
     df = pd.DataFrame(rows).round(4)
-    if a.out:                                                   # rows of other seeds or threads already there stay
+    if a.out:                                       # rows of other seeds, threads or epochs already there stay
         if Path(a.out).exists():
             old = pd.read_csv(a.out)
             if "epochs" not in old: old.insert(4, "epochs", 40)          # rows written before the column existed
