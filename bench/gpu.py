@@ -12,7 +12,7 @@ over a run's template inputs, then `extract` (both stored poolings and the targe
 run (`--work`), and writes the numbers as JSON (`--out`). `compare A B [B2 ...]` says how far attention caches of the same
 descriptions are from run A's (e.g. cuda caches against the CPU's, made with the same weights), as JSON with `--out`.
 
-    python bench/gpu.py extract runs/demo runs/oewn --work /tmp/gpu --out gpu-extract.json     # on the GPU machine
+    python bench/gpu.py extract runs/demo runs/oewn --batch-size 256 --work /tmp/gpu --out gpu-extract.json   # on the GPU
     python bench/gpu.py compare runs/demo /tmp/gpu/demo-float32 /tmp/gpu/demo-bfloat16 --out gpu-compare.json
 """
 import argparse, json, time
