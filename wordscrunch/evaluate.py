@@ -18,11 +18,11 @@ __all__ = ['SEMANTIC_SECTIONS', 'PROBES', 'HEATMAP_WORDS', 'BENCHMARKS', 'MIN_N'
            'is_ablation', 'ablation_names', 'benchmark_path', 'is_binary_w2v', 'check_w2v_text', 'load_kv',
            'restrict_kv', 'shared_vocab', 'read_pairs', 'dev_test_pairs', 'write_pairs', 'wilson', 'spearman_rows',
            'boot_index', 'spearman_ci', 'compare_items', 'pair_sims', 'word_pairs_score', 'read_analogies',
-           'analogy_answers', 'analogy_correct', 'analogy_summary', 'analogy_scores', 'analogy_misses', 'miss_profile',
-           'gold_categories', 'clustering_scores', 'nearest_neighbours', 'similarity_matrix', 'score_kv',
-           'compare_models', 'evaluate_vectors', 'score_interval', 'unpaired_comparison', 'verdict', 'metrics_table',
-           'markdown_table', 'plot_heatmaps', 'report_paths', 'write_report', 'run_vectors', 'evaluate_run',
-           'vectors_name', 'name_vectors', 'summary', 'load_metrics']
+           'analogy_answers', 'analogy_correct', 'analogy_summary', 'analogy_scores', 'wrong_answers', 'analogy_misses',
+           'miss_profile', 'gold_categories', 'clustering_scores', 'nearest_neighbours', 'similarity_matrix',
+           'score_kv', 'compare_models', 'evaluate_vectors', 'score_interval', 'unpaired_comparison', 'verdict',
+           'metrics_table', 'markdown_table', 'plot_heatmaps', 'report_paths', 'write_report', 'run_vectors',
+           'evaluate_run', 'vectors_name', 'name_vectors', 'summary', 'load_metrics']
 
 # %% ../nbs/05_evaluate.ipynb #76ff790f
 def _split_pairs(seed):
@@ -313,31 +313,34 @@ def analogy_scores(kv, questions=None, methods=("add", "mul"), restrict_vocab=30
     return out
 
 # %% ../nbs/05_evaluate.ipynb #0742b53d
+def wrong_answers(kv, questions, restrict_vocab=300000):
+    "The covered questions 3CosAdd gets wrong, with what it `answered` and the `expected` word as `kv`'s keys."
+    pred, exp = analogy_answers(kv, questions, "add", restrict_vocab)
+    i = np.flatnonzero((exp >= 0) & (pred != exp))
+    key = lambda ids: [kv.index_to_key[int(k)] for k in ids]
+    return questions.iloc[i].assign(answered=key(pred[i]), expected=key(exp[i]))
+
 def analogy_misses(kv, section=None, questions=None, top=10, restrict_vocab=300000):
     "The `top` most frequent wrong answers (3CosAdd) of the covered questions, of one `section` if given: DataFrame answered, expected, questions."
     q = read_analogies() if questions is None else questions
     if section is not None:
         if section not in set(q.section): raise WordscrunchError(f"unknown analogy section {section!r}: use one of {', '.join(dict.fromkeys(q.section))}")
         q = q[q.section == section]
-    pred, exp = analogy_answers(kv, q, "add", restrict_vocab)
-    wrong = (exp >= 0) & (pred != exp)
-    df = pd.DataFrame({"answered": [kv.index_to_key[i] for i in pred[wrong]], "expected": q.d.to_numpy()[wrong]})
+    df = wrong_answers(kv, q, restrict_vocab)[["answered", "d"]].rename(columns={"d": "expected"})
     return df.value_counts().rename("questions").reset_index().head(top)
 
 # %% ../nbs/05_evaluate.ipynb #01bf8478
 def miss_profile(kv, desc=None, questions=None, restrict_vocab=300000):
     "Per half (semantic, syntactic): wrong answers, median cos(answer, c) and cos(expected, c), share sharing a description with c."
-    q = read_analogies() if questions is None else questions
-    pred, exp = analogy_answers(kv, q, "add", restrict_vocab)
-    texts = desc.groupby("word").text.agg(frozenset) if desc is not None else None
-    rows = []
-    for half, m in (("semantic", q.section.isin(SEMANTIC_SECTIONS).to_numpy()), ("syntactic", ~q.section.isin(SEMANTIC_SECTIONS).to_numpy())):
-        i = np.flatnonzero(m & (exp >= 0) & (pred != exp))
-        ans, want, c = ([kv.index_to_key[int(k)] for k in a] for a in (pred[i], exp[i], [kv.key_to_index[w.lower()] for w in q.c.to_numpy()[i]]))
-        row = {"half": half, "wrong": len(i), "cos(answer, c)": float(np.median([kv.similarity(a, b) for a, b in zip(ans, c)])) if len(i) else np.nan,
-               "cos(expected, c)": float(np.median([kv.similarity(a, b) for a, b in zip(want, c)])) if len(i) else np.nan}
+    w = wrong_answers(kv, read_analogies() if questions is None else questions, restrict_vocab)
+    w, texts = w.assign(c=w.c.str.lower()), desc.groupby("word").text.agg(frozenset) if desc is not None else None
+    stat = lambda f, xs: float(f(xs)) if len(xs) else np.nan
+    rows, sem = [], w.section.isin(SEMANTIC_SECTIONS)
+    for half, h in (("semantic", w[sem]), ("syntactic", w[~sem])):
+        cos = lambda col: [kv.similarity(a, c) for a, c in zip(h[col], h.c)]
+        row = {"half": half, "wrong": len(h), "cos(answer, c)": stat(np.median, cos("answered")), "cos(expected, c)": stat(np.median, cos("expected"))}
         if texts is not None:
-            row["shares a description with c"] = float(np.mean([bool(texts.get(a, frozenset()) & texts.get(b, frozenset())) for a, b in zip(ans, c)])) if len(i) else np.nan
+            row["shares a description with c"] = stat(np.mean, [bool(texts.get(a, frozenset()) & texts.get(c, frozenset())) for a, c in zip(h.answered, h.c)])
         rows.append(row)
     return pd.DataFrame(rows)
 
