@@ -9,10 +9,12 @@ not touched), then trains the default settings (changed by `--set FIELD=VALUE`) 
 thread and scores the selected epoch on the dev halves of WS353, SimLex-999, MEN and SimVerb and 1,000 even analogy
 questions. The extraction is cached and resumes; rows already in `--out` are read back rather than trained again.
 On all of OEWN the extra pass costs about as much as the run's own extraction (10 CPU-minutes), and each row about
-4 CPU-minutes. `--poolings layers` tries single layers and the first layers instead (`POOLINGS`), and `--jobs N`
-trains N poolings at a time, each in its own process with one thread (the same rows as one at a time).
+4 CPU-minutes. `--poolings layers` tries single layers and the first layers instead (`POOLINGS`), `--poolings heads`
+each of the 12 heads alone (averaged over all layers), and `--jobs N` trains N poolings at a time, each in its own
+process with one thread (the same rows as one at a time).
 
     python bench/poolings.py runs/oewn --poolings layers --jobs 2 --out data/results/oewn-poolings-layers.csv
+    python bench/poolings.py runs/oewn --poolings heads --jobs 2 --out data/results/oewn-poolings-heads.csv
 """
 import argparse, json, os, shutil, time
 from pathlib import Path
@@ -22,7 +24,8 @@ import pandas as pd
 POOLINGS = {   # name -> [(layers, heads)], the default pooling first
     "default": [("all", "mean"), ("all", "max"), ("last:3", "mean"), ("rollout", "mean")],
     "layers": [("all", "mean"), ("first:2", "mean"), ("first:3", "mean")]
-              + [(f"layer:{k}", "mean") for k in range(1, 6)]}
+              + [(f"layer:{k}", "mean") for k in range(1, 6)],
+    "heads": [("all", "mean")] + [("all", f"mean:{k}") for k in range(1, 13)]}   # MiniLM-L6: 12 heads a layer
 DEV = ["ws353", "simlex", "men", "simverb", "analogy", "mean"]
 
 

@@ -232,3 +232,17 @@ def test_layer_poolings_on_the_real_model(tmp_path, tm):
     assert same(frames[4], frames[1]) > 1e-3                           # the first layer is not the last
     with pytest.raises(WordscrunchError, match="between 1"):
         extract(r, model=tm, layers="layer:7", progress=False)
+
+
+def test_head_poolings_on_the_real_model(tmp_path, tm):
+    "`mean:K,...` caches: all twelve heads listed is the plain mean, to float noise; one head alone is not; a cache is found by any spelling."
+    r = run_from_glosses(tmp_path/"heads", GLOSSES)
+    specs = [("all", "mean"), ("all", "mean:" + ",".join(map(str, range(12, 0, -1)))), ("all", "mean:4")]
+    keys = extract(r, model=tm, poolings=specs, chunk_size=3, progress=False)
+    assert len(set(keys)) == 3 and keys[2].startswith("all-mean4-")
+    frames = [load_attention(r, k).set_index("desc_id") for k in keys]
+    same = lambda a, b: np.abs(np.concatenate(list(a.weights)) - np.concatenate(list(b.weights))).max()
+    assert same(frames[0], frames[1]) < 1e-6 and same(frames[0], frames[2]) > 1e-3
+    assert att.select_attention(r, layers="all", heads=" MEAN:4 ") == keys[2]
+    with pytest.raises(WordscrunchError, match="between 1"):
+        extract(r, model=tm, heads="mean:13", progress=False)

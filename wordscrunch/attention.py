@@ -21,9 +21,9 @@ from .data import (RunFolder, WordscrunchError, STOPWORDS, _WORD_RE, atomic_path
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'DEFAULT_TEMPLATE', 'KEY_FIELDS', 'default_model_path', 'load_model', 'quantize_int8', 'model_dtype',
            'model_identity', 'word_spans', 'check_template', 'build_input', 'plan_description', 'parse_layers',
-           'layer_indices', 'pool_rows', 'batch_weights', 'data_hash', 'attention_key', 'Job', 'pass_settings',
-           'states_folder', 'open_outputs', 'plan_chunk', 'forward_batch', 'target_states', 'template_ids',
-           'bare_forward', 'encode_chunk', 'process_chunk', 'run_local', 'extract', 'list_attention',
+           'layer_indices', 'parse_heads', 'pool_heads', 'pool_rows', 'batch_weights', 'data_hash', 'attention_key',
+           'Job', 'pass_settings', 'states_folder', 'open_outputs', 'plan_chunk', 'forward_batch', 'target_states',
+           'template_ids', 'bare_forward', 'encode_chunk', 'process_chunk', 'run_local', 'extract', 'list_attention',
            'select_attention', 'load_attention', 'ray_connect', 'ray_shutdown', 'ChunkWorker', 'run_ray']
 
 # %% ../nbs/01_attention.ipynb #753c25f2
@@ -220,20 +220,33 @@ def layer_indices(layers, n_layers):
     kind, _, k = layers.partition(":"); k = int(k or 1)
     return {"all": range(n_layers), "last": range(n_layers - k, n_layers), "first": range(k), "layer": [k - 1]}[kind]
 
-def _check_heads(heads):
-    if heads not in ("mean", "max"): raise WordscrunchError(f"unknown heads={heads!r}: use 'mean' or 'max'")
-    return heads
+def parse_heads(heads, n_heads=None):
+    "Canonical heads spec: 'mean' or 'max' over all heads, or 'mean:K1,K2,...' the mean of those heads (1-based, sorted)."
+    s = re.sub(r"\s+", "", str(heads).lower())
+    if s in ("mean", "max"): return s
+    if m := re.fullmatch(r"mean:(\d+(?:,\d+)*)", s):
+        ks = sorted({int(k) for k in m.group(1).split(",")})
+        if ks[0] < 1 or (n_heads is not None and ks[-1] > n_heads):
+            raise WordscrunchError(f"heads={heads!r}: each K must be between 1 and the model's {n_heads} heads")
+        return "mean:" + ",".join(map(str, ks))
+    raise WordscrunchError(f"unknown heads={heads!r}: use 'mean', 'max' or 'mean:K1,K2,...' (1-based heads)")
+
+def pool_heads(a, heads):
+    "Pool a [B,H,...] attention tensor over its heads (dim 1) as a canonical heads spec says."
+    if heads == "max": return a.amax(1)
+    if heads == "mean": return a.mean(1)
+    return a[:, [int(k) - 1 for k in heads.partition(":")[2].split(",")]].mean(1)
 
 def pool_rows(attentions, qidx, qw, layers="all", heads="mean"):
     "Pool attentions (L tensors [B,H,T,T]) over heads and layers into one float32 row [B,T] per item (query rows qidx weighted by qw)."
-    layers, heads = parse_layers(layers, len(attentions)), _check_heads(heads)
+    layers, heads = parse_layers(layers, len(attentions)), parse_heads(heads, attentions[0].shape[1])
     B, H, T, _ = attentions[0].shape
     qw = qw.float()
     if layers == "rollout":
         v = torch.zeros(B, T, device=qw.device).scatter_add_(1, qidx, qw).unsqueeze(1)   # [B,1,T]
         for a in reversed(attentions):
             a = a.float()
-            a = a.mean(1) if heads == "mean" else a.amax(1)
+            a = pool_heads(a, heads)
             a = a / a.sum(-1, keepdim=True).clamp_min(1e-12)
             v = 0.5 * torch.bmm(v, a) + 0.5 * v
         return v.squeeze(1)
@@ -242,7 +255,7 @@ def pool_rows(attentions, qidx, qw, layers="all", heads="mean"):
     out = 0
     for a in sel:
         rows = a.gather(2, idx).float()                                       # [B,H,m,T]
-        rows = rows.mean(1) if heads == "mean" else rows.amax(1)               # [B,m,T]
+        rows = pool_heads(rows, heads)                                        # [B,m,T]
         out = out + (rows * qw[:, :, None]).sum(1)
     return out / len(sel)
 
@@ -280,7 +293,8 @@ def attention_key(settings):
     if missing: raise WordscrunchError(f"attention settings lack {missing}: build them with extract's arguments")
     h = sha256_text(json.dumps({f: settings[f] for f in KEY_FIELDS}, sort_keys=True))
     prefix = re.sub(r"[^a-z0-9]+", "", str(settings["layers"]).lower())
-    return f"{prefix}-{settings['heads']}-{'' if settings['mode'] == 'template' else 'find-'}{h}"
+    heads = re.sub(r"[^a-z0-9-]+", "", str(settings["heads"]).replace(",", "-"))   # 'mean:3,7' -> 'mean3-7'
+    return f"{prefix}-{heads}-{'' if settings['mode'] == 'template' else 'find-'}{h}"
 
 # %% ../nbs/01_attention.ipynb #2d3d245e
 _SHARD = "shard-{:05d}"
@@ -555,10 +569,10 @@ def _engine_model(model, device, dtype, precision):
     if isinstance(model, tuple): return (*model, getattr(model[1], "name_or_path", None))
     return (*load_model(model, device, dtype, precision=precision), model)
 
-def _poolings(layers, heads, poolings, n_layers):
+def _poolings(layers, heads, poolings, n_layers, n_heads):
     "The distinct canonical (layers, heads) poolings asked for."
     ps = [(layers, heads)] if poolings is None else [tuple(p) for p in poolings]
-    return list(dict.fromkeys((parse_layers(l, n_layers), _check_heads(h)) for l, h in ps))
+    return list(dict.fromkeys((parse_layers(l, n_layers), parse_heads(h, n_heads)) for l, h in ps))
 
 def _record(run, outs, states):
     "Record the settings of the pass's caches in config.json (`attention`, and `states` with states)."
@@ -579,7 +593,7 @@ def extract(run, model=None, template=DEFAULT_TEMPLATE, mode="template", layers=
     started = ray_connect(address, workers) if engine == "ray" else False   # before any output exists
     tok, mdl, name_or_path = _engine_model(model, device, dtype, precision)
     single = poolings is None
-    poolings = _poolings(layers, heads, poolings, mdl.config.num_hidden_layers)
+    poolings = _poolings(layers, heads, poolings, mdl.config.num_hidden_layers, mdl.config.num_attention_heads)
     base, sw = pass_settings(run, tok, mdl, name_or_path, template, mode, stopwords, max_length)
     chunks = _chunk_range(shard, max(1, -(-len(desc) // chunk_size)))
     extra = dict(model_path=str(name_or_path or ""), batch_size=batch_size,
@@ -613,6 +627,7 @@ def _matches(meta, want):
     for k, v in want.items():
         if v is None: continue
         if k == "layers": v = parse_layers(v)
+        elif k == "heads": v = parse_heads(v)
         elif k == "stopwords": v = _stopword_set(v)[1]
         elif k == "model":
             if str(v) not in {s["model"], meta.get("model_path")} and Path(str(v)).name != s["model"]: return False
