@@ -235,14 +235,17 @@ def test_layer_poolings_on_the_real_model(tmp_path, tm):
 
 
 def test_head_poolings_on_the_real_model(tmp_path, tm):
-    "`mean:K,...` caches: all twelve heads listed is the plain mean, to float noise; one head alone is not; a cache is found by any spelling."
+    "`mean:K,...` and `mean:L.K,...` caches: every head listed is the plain mean, to float noise; one head alone is not; a cache is found by any spelling."
     r = run_from_glosses(tmp_path/"heads", GLOSSES)
-    specs = [("all", "mean"), ("all", "mean:" + ",".join(map(str, range(12, 0, -1)))), ("all", "mean:4")]
+    every = ",".join(f"{l}.{k}" for l in range(6, 0, -1) for k in range(1, 13))
+    specs = [("all", "mean"), ("all", "mean:" + ",".join(map(str, range(12, 0, -1)))), ("all", "mean:4"), ("all", "mean:" + every),
+             ("layer:2", "mean:5"), ("all", "mean:2.5")]
     keys = extract(r, model=tm, poolings=specs, chunk_size=3, progress=False)
-    assert len(set(keys)) == 3 and keys[2].startswith("all-mean4-")
+    assert len(set(keys)) == 6 and keys[2].startswith("all-mean4-") and keys[3].startswith("all-mean72heads-")
     frames = [load_attention(r, k).set_index("desc_id") for k in keys]
     same = lambda a, b: np.abs(np.concatenate(list(a.weights)) - np.concatenate(list(b.weights))).max()
-    assert same(frames[0], frames[1]) < 1e-6 and same(frames[0], frames[2]) > 1e-3
+    assert same(frames[0], frames[1]) < 1e-6 and same(frames[0], frames[3]) < 1e-6 and same(frames[0], frames[2]) > 1e-3
+    assert same(frames[4], frames[5]) < 1e-6                            # head 5 of layer 2, spelt two ways
     assert att.select_attention(r, layers="all", heads=" MEAN:4 ") == keys[2]
     with pytest.raises(WordscrunchError, match="between 1"):
         extract(r, model=tm, heads="mean:13", progress=False)

