@@ -9,12 +9,19 @@ not touched), then trains the default settings (changed by `--set FIELD=VALUE`) 
 thread and scores the selected epoch on the dev halves of WS353, SimLex-999, MEN and SimVerb and 1,000 even analogy
 questions. The extraction is cached and resumes; rows already in `--out` are read back rather than trained again.
 On all of OEWN the extra pass costs about as much as the run's own extraction (10 CPU-minutes), and each row about
-4 CPU-minutes. `--poolings layers` tries single layers and the first layers instead (`POOLINGS`), `--poolings heads`
-each of the 12 heads alone (averaged over all layers), and `--jobs N` trains N poolings at a time, each in its own
-process with one thread (the same rows as one at a time).
+4 CPU-minutes. `--poolings layers` tries single layers and the first layers instead (`POOLINGS`), and `--jobs N`
+trains N poolings at a time, each in its own process with one thread (the same rows as one at a time).
 
     python bench/poolings.py runs/oewn --poolings layers --jobs 2 --out data/results/oewn-poolings-layers.csv
-    python bench/poolings.py runs/oewn --poolings heads --jobs 2 --out data/results/oewn-poolings-heads.csv
+
+Heads chosen on dev, in two steps. `--poolings heads` is every (layer, head) pair of MiniLM alone, 72 poolings: too
+many to train each in full, so they are screened with a short fixed-gate propagation scored once at its last epoch
+(with `select=last` a row is scored only at the end). `--poolings best-heads` then reads that table and trains the
+default in full on the mean of the k best pairs, for each k in `TOP_HEADS`, beside the mean of all 72.
+
+    python bench/poolings.py runs/oewn --poolings heads --set mode=propagation epochs=12 select=last --jobs 2 \
+        --out data/results/oewn-poolings-heads.csv
+    python bench/poolings.py runs/oewn --poolings best-heads --jobs 2 --out data/results/oewn-poolings-best-heads.csv
 """
 import argparse, json, os, shutil, time
 from pathlib import Path
@@ -25,8 +32,20 @@ POOLINGS = {   # name -> [(layers, heads)], the default pooling first
     "default": [("all", "mean"), ("all", "max"), ("last:3", "mean"), ("rollout", "mean")],
     "layers": [("all", "mean"), ("first:2", "mean"), ("first:3", "mean")]
               + [(f"layer:{k}", "mean") for k in range(1, 6)],
-    "heads": [("all", "mean")] + [("all", f"mean:{k}") for k in range(1, 13)]}   # MiniLM-L6: 12 heads a layer
+    "heads": [("all", "mean")] + [(f"layer:{l}", f"mean:{k}") for l in range(1, 7) for k in range(1, 13)]}   # MiniLM-L6: 6 x 12
 DEV = ["ws353", "simlex", "men", "simverb", "analogy", "mean"]
+TOP_HEADS = (1, 3, 6, 12, 24, 36)   # `--poolings best-heads`: the mean of the k heads that did best alone on dev, for each k
+
+
+def best_heads(table, ks=TOP_HEADS):
+    "Poolings averaging the k best (layer, head) pairs of a `--poolings heads` table (by dev mean), the default first."
+    import re
+    t = pd.read_csv(table)
+    alone = {tuple(map(int, m.groups())): r["mean"] for r in t.to_dict("records")
+             if (m := re.fullmatch(r"layer:(\d+) layers, mean:(\d+) of heads", r["pooling"]))}
+    if len(alone) < max(ks): raise SystemExit(f"{table}: {len(alone)} single-head rows, need {max(ks)}: run --poolings heads first")
+    rank = sorted(alone, key=lambda lk: (-alone[lk], lk))
+    return [("all", "mean")] + [("all", "mean:" + ",".join(f"{l}.{k}" for l, k in sorted(rank[:k]))) for k in ks]
 
 
 def parse_set(items):
@@ -54,7 +73,9 @@ def train_row(work, cfg, key, name, ch):
     from wordscrunch.train import run_graph, train
     torch.set_num_threads(1)
     g = run_graph(work, cfg, key=key); t = time.time()
-    r = train(graph=g, cfg=cfg, eval_fn=DevScorer(g.words), progress=False); h = r.history[r.epoch]
+    last = cfg.select == "last"                        # then only the last epoch is scored, once, at the end
+    r = train(graph=g, cfg=cfg, eval_fn=None if last else DevScorer(g.words), progress=False)
+    h = DevScorer(g.words)(r.E) if last else r.history[r.epoch]
     print(f"{name}: dev mean {h['dev_mean']:.4f} at epoch {r.epoch} ({time.time() - t:.0f} s)", flush=True)
     return {"pooling": name, "changes": ch, "selected epoch": r.epoch, **{c: h[f"dev_{c}"] for c in DEV}}
 
@@ -63,14 +84,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("run"); ap.add_argument("--out", default=None); ap.add_argument("--work", default=None)
     ap.add_argument("--set", nargs="*", default=[], help="TrainConfig changes, e.g. hidden=64")
-    ap.add_argument("--poolings", choices=sorted(POOLINGS), default="default", help="which poolings to try (POOLINGS)")
+    ap.add_argument("--poolings", choices=sorted(POOLINGS) + ["best-heads"], default="default",
+                    help="which poolings to try (POOLINGS; best-heads: the best k heads of --heads-table averaged)")
+    ap.add_argument("--heads-table", default="data/results/oewn-poolings-heads.csv", help="the --poolings heads table best-heads reads")
     ap.add_argument("--jobs", type=int, default=1, help="poolings trained at a time, one process and one thread each")
     a = ap.parse_args()
     from concurrent.futures import ProcessPoolExecutor
     import multiprocessing as mp
     from wordscrunch.attention import extract
     from wordscrunch.train import TrainConfig
-    run, poolings = Path(a.run), POOLINGS[a.poolings]
+    run, poolings = Path(a.run), best_heads(a.heads_table) if a.poolings == "best-heads" else POOLINGS[a.poolings]
     work = scratch(run, Path(a.work or f"{run}-poolings"))
     keys = extract(work, poolings=poolings, progress=True)
     changes = parse_set(a.set)
