@@ -66,6 +66,12 @@ def scratch(run, work):
     return work
 
 
+def label(layers, heads):
+    "A pooling's name in the table: its settings, or for a long list of (layer, head) pairs, their count."
+    n = heads.count(",") + 1
+    return f"{layers} layers, {heads} of heads" if n <= 3 else f"{layers} layers, mean of {n} heads (the screen's best)"
+
+
 def train_row(work, cfg, key, name, ch):
     "Train `cfg` on the pooling cached under `key` in `work`; its CSV row (dev scores of the selected epoch)."
     import torch
@@ -99,7 +105,7 @@ def main():
     changes = parse_set(a.set)
     done = {(r["pooling"], r["changes"]): r for r in pd.read_csv(a.out).to_dict("records")} if a.out and Path(a.out).exists() else {}
     cfg, ch = TrainConfig(**changes, threads=1).resolved(), json.dumps(changes, sort_keys=True)
-    todo = [(f"{layers} layers, {heads} of heads", key) for (layers, heads), key in zip(poolings, keys)]
+    todo = [(label(layers, heads), key) for (layers, heads), key in zip(poolings, keys)]
     todo = [(name, key) for name, key in todo if (name, ch) not in done]
     with ProcessPoolExecutor(max(1, a.jobs), mp_context=mp.get_context("spawn")) as pool:
         futs = [pool.submit(train_row, work, cfg, key, name, ch) for name, key in todo]

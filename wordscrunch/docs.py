@@ -15,8 +15,8 @@ _log = logging.getLogger(__name__)
 __all__ = ['PAGE_RE', 'MAP_SOURCES', 'RESULTS', 'HEADLINE', 'DEV_COLS', 'README_BLOCKS', 'write_sidebar', 'write_site_yml',
            'join_description', 'process_notebooks', 'render_maths', 'copy_map', 'build_docs', 'results_table',
            'ablation_table', 'clustering_table', 'reverse_table', 'selection_table', 'search_table', 'poolings_table',
-           'sections_table', 'goals_table', 'int8_table', 'bench_table', 'evaluate_bench_table', 'gpu_table',
-           'forms_table', 'render_readme', 'readme_notebook', 'main']
+           'heads_grid', 'heads_table', 'sections_table', 'goals_table', 'int8_table', 'bench_table',
+           'evaluate_bench_table', 'gpu_table', 'forms_table', 'render_readme', 'readme_notebook', 'main']
 
 # %% ../nbs/09_docs.ipynb #8272ab15
 PAGE_RE = r"\.(?:ipynb|qmd|html)$"
@@ -273,6 +273,25 @@ def poolings_table(stem="oewn-poolings"):
         f"| {r['pooling']} | {ch(r['changes'])} | {r['selected epoch']} | " + " | ".join(fmt(r, c) for c in DEV_COLS) + " |\n"
         for _, r in df.iterrows())
 
+# %% ../nbs/09_docs.ipynb #7d63679d
+def heads_grid(stem="oewn-poolings-heads"):
+    "The screen's dev mean of each (layer, head) pair alone, layers x heads; and the all-heads mean's, screened the same way."
+    import pandas as pd
+    df = pd.read_csv(RESULTS/f"{stem}.csv")
+    lk = df.pooling.str.extract(r"^layer:(\d+) layers, mean:(\d+) of heads$")
+    grid = df.assign(layer=lk[0], head=lk[1]).dropna(subset=["layer"]).astype({"layer": int, "head": int})
+    ref = df.loc[df.pooling == "all layers, mean of heads", "mean"]
+    return grid.pivot(index="layer", columns="head", values="mean"), float(ref.iloc[0]) if len(ref) else float("nan")
+
+def heads_table(stem="oewn-poolings-heads"):
+    "Markdown: a line on the heads screen, then the dev numbers of the best pairs' means trained in full (`best-` table)."
+    import numpy as np
+    grid, ref = heads_grid(stem); v = grid.to_numpy().ravel(); (l, k) = grid.stack().idxmax()
+    best = RESULTS/f"{stem.replace('-heads', '-best-heads')}.csv"
+    return (f"Screen of the {len(v)} (layer, head) pairs alone: dev mean {np.nanmin(v):.3f} to {np.nanmax(v):.3f} "
+            f"(median {np.nanmedian(v):.3f}; the best, layer {l} head {k}); all of them averaged, screened the same way: {ref:.3f}; "
+            f"{int((v > ref).sum())} pairs above it.\n\n" + (poolings_table(best.stem) if best.exists() else ""))
+
 # %% ../nbs/09_docs.ipynb #5dee71e5
 def sections_table(name="oewn", before="no-inflections", after="wordscrunch"):
     "Markdown: per analogy section, questions covered and accuracy over all questions, `before` and `after`."
@@ -376,7 +395,8 @@ README_BLOCKS = {
     "oewn-shared": lambda: results_table("oewn", "shared"),
     "oewn-ablations": ablation_table, "oewn-selection": selection_table, "oewn-search": search_table,
     "oewn-search-width": lambda: search_table("oewn-search-width"), "oewn-poolings": poolings_table,
-    "oewn-poolings-layers": lambda: poolings_table("oewn-poolings-layers"), "oewn-forms": forms_table,
+    "oewn-poolings-layers": lambda: poolings_table("oewn-poolings-layers"), "oewn-heads": heads_table,
+    "oewn-forms": forms_table,
     "oewn-clustering": clustering_table, "oewn-reverse": reverse_table, "oewn-sections": sections_table,
     "oewn-goals": goals_table, "oewn-int8": int8_table, "demo-bench": lambda: bench_table("demo"),
     "oewn-bench": lambda: bench_table("oewn"), "oewn-evaluate-bench": evaluate_bench_table, "gpu": gpu_table,
