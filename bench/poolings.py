@@ -22,6 +22,8 @@ default in full on the mean of the k best pairs, for each k in `TOP_HEADS`, besi
     python bench/poolings.py runs/oewn --poolings heads --set mode=propagation epochs=12 select=last --jobs 2 \
         --out data/results/oewn-poolings-heads.csv
     python bench/poolings.py runs/oewn --poolings best-heads --jobs 2 --out data/results/oewn-poolings-best-heads.csv
+
+`--top 6 --set seed=1` trains the mean of the best six and the default again with another seed (rows of the same table).
 """
 import argparse, json, os, shutil, time
 from pathlib import Path
@@ -93,13 +95,14 @@ def main():
     ap.add_argument("--poolings", choices=sorted(POOLINGS) + ["best-heads"], default="default",
                     help="which poolings to try (POOLINGS; best-heads: the best k heads of --heads-table averaged)")
     ap.add_argument("--heads-table", default="data/results/oewn-poolings-heads.csv", help="the --poolings heads table best-heads reads")
+    ap.add_argument("--top", type=int, nargs="*", default=list(TOP_HEADS), help="with best-heads: the k of the best k heads (TOP_HEADS)")
     ap.add_argument("--jobs", type=int, default=1, help="poolings trained at a time, one process and one thread each")
     a = ap.parse_args()
     from concurrent.futures import ProcessPoolExecutor
     import multiprocessing as mp
     from wordscrunch.attention import extract
     from wordscrunch.train import TrainConfig
-    run, poolings = Path(a.run), best_heads(a.heads_table) if a.poolings == "best-heads" else POOLINGS[a.poolings]
+    run, poolings = Path(a.run), best_heads(a.heads_table, a.top) if a.poolings == "best-heads" else POOLINGS[a.poolings]
     work = scratch(run, Path(a.work or f"{run}-poolings"))
     keys = extract(work, poolings=poolings, progress=True)
     changes = parse_set(a.set)
