@@ -107,7 +107,7 @@ def main():
     keys = extract(work, poolings=poolings, progress=True)
     changes = parse_set(a.set)
     done = {(r["pooling"], r["changes"]): r for r in pd.read_csv(a.out).to_dict("records")} if a.out and Path(a.out).exists() else {}
-    cfg, ch = TrainConfig(**changes, threads=1).resolved(), json.dumps(changes, sort_keys=True)
+    cfg, ch = TrainConfig(**{"threads": 1, **changes}).resolved(), json.dumps(changes, sort_keys=True)   # --set threads=2 as a run trains
     todo = [(label(layers, heads), key) for (layers, heads), key in zip(poolings, keys)]
     todo = [(name, key) for name, key in todo if (name, ch) not in done]
     with ProcessPoolExecutor(max(1, a.jobs), mp_context=mp.get_context("spawn")) as pool:

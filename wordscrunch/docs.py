@@ -286,11 +286,12 @@ def heads_grid(stem="oewn-poolings-heads"):
 def heads_table(stem="oewn-poolings-heads"):
     "Markdown: a line on the heads screen, then the dev numbers of the best pairs' means trained in full (`best-` table)."
     import numpy as np
-    grid, ref = heads_grid(stem); v = grid.to_numpy().ravel(); (l, k) = grid.stack().idxmax()
+    grid, ref = heads_grid(stem); v = grid.to_numpy().ravel()
+    top = ", ".join(f"{l}.{k}" for l, k in grid.stack().sort_values(ascending=False, kind="stable").index[:6])
     best = RESULTS/f"{stem.replace('-heads', '-best-heads')}.csv"
     return (f"Screen of the {len(v)} (layer, head) pairs alone: dev mean {np.nanmin(v):.3f} to {np.nanmax(v):.3f} "
-            f"(median {np.nanmedian(v):.3f}; the best, layer {l} head {k}); all of them averaged, screened the same way: {ref:.3f}; "
-            f"{int((v > ref).sum())} pairs above it.\n\n" + (poolings_table(best.stem) if best.exists() else ""))
+            f"(median {np.nanmedian(v):.3f}; the six best, as layer.head: {top}); all of them averaged, screened the same way: "
+            f"{ref:.3f}; {int((v > ref).sum())} pairs above it.\n\n" + (poolings_table(best.stem) if best.exists() else ""))
 
 # %% ../nbs/09_docs.ipynb #5dee71e5
 def sections_table(name="oewn", before="no-inflections", after="wordscrunch"):
@@ -396,6 +397,7 @@ README_BLOCKS = {
     "oewn-ablations": ablation_table, "oewn-selection": selection_table, "oewn-search": search_table,
     "oewn-search-width": lambda: search_table("oewn-search-width"), "oewn-poolings": poolings_table,
     "oewn-poolings-layers": lambda: poolings_table("oewn-poolings-layers"), "oewn-heads": heads_table,
+    "oewn-candidate": lambda: ablation_table("oewn-candidate"),
     "oewn-forms": forms_table,
     "oewn-clustering": clustering_table, "oewn-reverse": reverse_table, "oewn-sections": sections_table,
     "oewn-goals": goals_table, "oewn-int8": int8_table, "demo-bench": lambda: bench_table("demo"),

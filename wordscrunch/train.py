@@ -240,7 +240,8 @@ class TrainConfig:
     inflections: bool = True        # use the inflected forms' descriptions (False: the ablation without them)
     derivations: bool = True        # use the derived words' descriptions, "quickly: in a quick manner" (False: the ablation)
     inflection_weight: float = 4.0  # an inflection's or derivation's strength x this, where its word has other descriptions too
-    layers: str = "all"             # the attention pooling trained on (names the cache)
+    layers: str = "all"             # the attention pooling trained on (names the cache): its layers
+    heads: str = "mean"             # ... and its heads: 'mean' of all, or chosen ones, 'mean:L.K,...' (01_attention)
     anchor: float | None = None     # restart toward each word's initial vector; None: 0.05 (0 for direct)
     gate: float = 0.7               # propagation's fixed gate; the learned gate's initial value
     batch_size: int = 1024
@@ -264,13 +265,15 @@ def _check(name, value, allowed):
 @patch
 def resolved(self:TrainConfig):
     "A copy with the mode's defaults filled in, checked ('uniform' is an alias: the default mode with uniform weights)."
+    from wordscrunch.attention import parse_heads                      # lazy, as the attention stage's other imports here
     if self.mode == "uniform": return replace(self, mode=DEFAULT_MODE, weights="uniform").resolved()
     _check("mode", self.mode, MODES + ("uniform",)); _check("aggregation", self.agg, AGGREGATIONS)
     _check("weights", self.weights, ("attention", "uniform")); _check("loss", self.loss, ("infonce", "sgns"))
     _check("center", self.center, ("unigram", "mean", None)); _check("neg_source", self.neg_source, ("contexts", "words", "both"))
     c = replace(self, epochs=ifnone(self.epochs, DEFAULT_EPOCHS[self.mode]),
                 anchor=ifnone(self.anchor, 0.0 if self.mode == "direct" else 0.05),
-                lr=ifnone(self.lr, 0.05 if self.mode == "direct" else 1e-3), remove_pc=ifnone(self.remove_pc, self.dim // 100))
+                lr=ifnone(self.lr, 0.05 if self.mode == "direct" else 1e-3), remove_pc=ifnone(self.remove_pc, self.dim // 100),
+                heads=parse_heads(self.heads))
     if not 0 <= c.anchor < 1: raise WordscrunchError(f"anchor={c.anchor} outside [0, 1): use e.g. 0.05")
     if not 0 <= c.reverse < 1: raise WordscrunchError(f"reverse={c.reverse} outside [0, 1): use e.g. 0.15")
     if not c.inflection_weight > 0: raise WordscrunchError(f"inflection_weight={c.inflection_weight} must be > 0: use e.g. 1")
@@ -356,9 +359,9 @@ MODE_CLASSES = {"propagation": Propagation, "gated": Gated, "no-gate": Gated, "d
 
 # %% ../nbs/03_train.ipynb #be5f7bb7
 def train_attention_key(run, cfg):
-    "The key of the attention cache `cfg` trains on in `run` (the pooling its `layers` names, heads averaged); config.json records it."
+    "The key of the attention cache `cfg` trains on in `run` (the pooling its `layers` and `heads` name); config.json records it."
     from wordscrunch.attention import select_attention
-    return select_attention(run, layers=cfg.layers, heads="mean", mode="template")
+    return select_attention(run, layers=cfg.layers, heads=cfg.heads, mode="template")
 
 # %% ../nbs/03_train.ipynb #7992ff17
 def run_graph(run, cfg, key=None):
@@ -607,9 +610,11 @@ def _run_epochs(cfg, graph, ex, eval_fn, counts, out, resume, progress, snapshot
 
 # %% ../nbs/03_train.ipynb #df02d8dc
 def _trained(folder, cfg):
-    "Whether `folder` holds a finished model trained with exactly `cfg`."
+    "Whether `folder` holds a finished model trained with exactly `cfg` (a setting its history.json predates counts as that setting's default)."
     f = RunFolder(folder).history
-    return f.exists() and json.loads(f.read_text()).get("config") == json.loads(json.dumps(asdict(cfg.resolved())))
+    if not f.exists(): return False
+    as_json = lambda c: json.loads(json.dumps(asdict(c)))
+    return {**as_json(TrainConfig()), **json.loads(f.read_text()).get("config", {})} == as_json(cfg.resolved())
 
 def train_ablations(run, base=None, names=None, keep_snapshots=False, **kw):
     "Train the ablations `names` (default: all) of `base` into `run`'s ablations/NAME/; return name -> folder."
