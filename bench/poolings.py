@@ -41,12 +41,9 @@ TOP_HEADS = (1, 3, 6, 12, 24, 36)   # `--poolings best-heads`: the mean of the k
 
 def best_heads(table, ks=TOP_HEADS):
     "Poolings averaging the k best (layer, head) pairs of a `--poolings heads` table (by dev mean), the default first."
-    import re
-    t = pd.read_csv(table)
-    alone = {tuple(map(int, m.groups())): r["mean"] for r in t.to_dict("records")
-             if (m := re.fullmatch(r"layer:(\d+) layers, mean:(\d+) of heads", r["pooling"]))}
-    if len(alone) < max(ks): raise SystemExit(f"{table}: {len(alone)} single-head rows, need {max(ks)}: run --poolings heads first")
-    rank = sorted(alone, key=lambda lk: (-alone[lk], lk))
+    from wordscrunch.docs import ranked_heads
+    rank = ranked_heads(table)
+    if len(rank) < max(ks): raise SystemExit(f"{table}: {len(rank)} single-head rows, need {max(ks)}: run --poolings heads first")
     return [("all", "mean")] + [("all", "mean:" + ",".join(f"{l}.{k}" for l, k in sorted(rank[:k]))) for k in ks]
 
 

@@ -15,7 +15,7 @@ _log = logging.getLogger(__name__)
 __all__ = ['PAGE_RE', 'MAP_SOURCES', 'RESULTS', 'HEADLINE', 'DEV_COLS', 'README_BLOCKS', 'write_sidebar', 'write_site_yml',
            'join_description', 'process_notebooks', 'render_maths', 'copy_map', 'build_docs', 'results_table',
            'ablation_table', 'clustering_table', 'reverse_table', 'selection_table', 'search_table', 'poolings_table',
-           'heads_grid', 'heads_table', 'sections_table', 'goals_table', 'int8_table', 'bench_table',
+           'heads_grid', 'ranked_heads', 'heads_table', 'sections_table', 'goals_table', 'int8_table', 'bench_table',
            'evaluate_bench_table', 'gpu_table', 'forms_table', 'render_readme', 'readme_notebook', 'main']
 
 # %% ../nbs/09_docs.ipynb #8272ab15
@@ -277,17 +277,21 @@ def poolings_table(stem="oewn-poolings"):
 def heads_grid(stem="oewn-poolings-heads"):
     "The screen's dev mean of each (layer, head) pair alone, layers x heads; and the all-heads mean's, screened the same way."
     import pandas as pd
-    df = pd.read_csv(RESULTS/f"{stem}.csv")
+    df = pd.read_csv(stem if str(stem).endswith(".csv") else RESULTS/f"{stem}.csv")   # a stem in data/results, or a path
     lk = df.pooling.str.extract(r"^layer:(\d+) layers, mean:(\d+) of heads$")
     grid = df.assign(layer=lk[0], head=lk[1]).dropna(subset=["layer"]).astype({"layer": int, "head": int})
     ref = df.loc[df.pooling == "all layers, mean of heads", "mean"]
     return grid.pivot(index="layer", columns="head", values="mean"), float(ref.iloc[0]) if len(ref) else float("nan")
 
+def ranked_heads(stem="oewn-poolings-heads"):
+    "The screen's (layer, head) pairs, best dev mean first (ties: the lower layer, then the lower head)."
+    return list(heads_grid(stem)[0].stack().sort_values(ascending=False, kind="stable").index)
+
 def heads_table(stem="oewn-poolings-heads"):
     "Markdown: a line on the heads screen, then the dev numbers of the best pairs' means trained in full (`best-` table)."
     import numpy as np
     grid, ref = heads_grid(stem); v = grid.to_numpy().ravel()
-    top = ", ".join(f"{l}.{k}" for l, k in grid.stack().sort_values(ascending=False, kind="stable").index[:6])
+    top = ", ".join(f"{l}.{k}" for l, k in ranked_heads(stem)[:6])
     best = RESULTS/f"{stem.replace('-heads', '-best-heads')}.csv"
     return (f"Screen of the {len(v)} (layer, head) pairs alone: dev mean {np.nanmin(v):.3f} to {np.nanmax(v):.3f} "
             f"(median {np.nanmedian(v):.3f}; the six best, as layer.head: {top}); all of them averaged, screened the same way: "
