@@ -21,7 +21,7 @@ from .benchmarks import DevScorer
 from .init import init_embeddings
 
 # %% auto #0
-__all__ = ['AGGREGATIONS', 'MODES', 'DEFAULT_MODE', 'DEFAULT_EPOCHS', 'ABLATIONS', 'MODE_CLASSES', 'DescGraph',
+__all__ = ['AGGREGATIONS', 'MODES', 'DEFAULT_MODE', 'DEFAULT_EPOCHS', 'ABLATIONS', 'MODE_CLASSES', 'PREDATED', 'DescGraph',
            'graph_from_attention', 'graph_from_run', 'Examples', 'make_examples', 'contexts', 'sphere_step', 'raw_step',
            'GatedUpdate', 'infonce', 'sgns', 'collapse_stats', 'center_rows', 'remove_top_pcs', 'TrainConfig',
            'ablation_config', 'same_settings', 'Propagation', 'Gated', 'Direct', 'train_attention_key', 'run_graph',
@@ -609,12 +609,13 @@ def _run_epochs(cfg, graph, ex, eval_fn, counts, out, resume, progress, snapshot
     return state, (state.best[1] if cfg.select == "best" and state.best[1] > 0 else cfg.epochs)
 
 # %% ../nbs/03_train.ipynb #df02d8dc
+PREDATED = {"heads": "mean"}   # settings added after runs existed -> the value every run before them used
+
 def _trained(folder, cfg):
-    "Whether `folder` holds a finished model trained with exactly `cfg` (a setting its history.json predates counts as that setting's default)."
+    "Whether `folder` holds a finished model trained with exactly `cfg` (a setting its history.json predates: `PREDATED`)."
     f = RunFolder(folder).history
     if not f.exists(): return False
-    as_json = lambda c: json.loads(json.dumps(asdict(c)))
-    return {**as_json(TrainConfig()), **json.loads(f.read_text()).get("config", {})} == as_json(cfg.resolved())
+    return {**PREDATED, **json.loads(f.read_text()).get("config", {})} == json.loads(json.dumps(asdict(cfg.resolved())))
 
 def train_ablations(run, base=None, names=None, keep_snapshots=False, **kw):
     "Train the ablations `names` (default: all) of `base` into `run`'s ablations/NAME/; return name -> folder."
