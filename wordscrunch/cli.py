@@ -10,9 +10,9 @@ from pathlib import Path
 from .data import RunFolder, WordscrunchError, update_config
 
 # %% auto #0
-__all__ = ['OVERVIEW', 'DEFAULT_POOLING', 'ABLATION_POOLING', 'build_parser', 'check_model', 'require_stages', 'do_prepare',
-           'do_extract', 'main_config', 'do_train', 'do_ablations', 'do_baselines', 'do_evaluate_run',
-           'do_evaluate_files', 'do_search', 'do_reverse_dictionary', 'do_run', 'main']
+__all__ = ['OVERVIEW', 'build_parser', 'check_model', 'require_stages', 'do_prepare', 'do_extract', 'main_config', 'do_train',
+           'do_ablations', 'do_baselines', 'do_evaluate_run', 'do_evaluate_files', 'do_search', 'do_reverse_dictionary',
+           'do_run', 'main']
 
 # %% ../nbs/08_cli.ipynb #e8e4471f
 class _Help(argparse.RawDescriptionHelpFormatter):
@@ -160,12 +160,6 @@ def build_parser():
     for add in (_add_run, _add_prepare, _add_extract, _add_train, _add_baselines, _add_evaluate, _add_search): add(sub)
     return ap
 
-# %% ../nbs/08_cli.ipynb #67255b8f
-DEFAULT_POOLING = ("all", "mean")
-
-# %% ../nbs/08_cli.ipynb #9052db03
-ABLATION_POOLING = ("last", "mean")     # for the `layers-last` ablation
-
 # %% ../nbs/08_cli.ipynb #115c5dda
 def check_model(model):
     "`model` itself, or a clear error when it names a local path (absolute, ./, ../, ~, or with two slashes) that is not a folder."
@@ -196,10 +190,11 @@ def do_prepare(data, out, min_count=None, no_inflections=False, no_derivations=F
 # %% ../nbs/08_cli.ipynb #a0855219
 def do_extract(out, model=None, device="cpu", shard=None, batch_size=None, find=False, ablation=True, engine="local",
                address=None, workers=None, precision=None):
-    "Stage 1: both poolings (the default, and the last layer for the ablation) and the target states from one forward pass."
+    "Stage 1: the poolings the main model and (with `ablation`) its ablations train on, and the target states, from one forward pass."
     from wordscrunch.attention import extract
+    from wordscrunch.train import run_poolings
     require_stages(out, "prepare")
-    poolings = [DEFAULT_POOLING] + ([ABLATION_POOLING] if ablation else [])
+    poolings = run_poolings(ablations=ablation)
     kw = dict(model=check_model(model), device=device, shard=shard, poolings=poolings, mode="find" if find else "template",
               states=not find, engine=engine, address=address, workers=workers, precision=precision)
     if batch_size: kw["batch_size"] = batch_size

@@ -21,12 +21,12 @@ from .benchmarks import DevScorer
 from .init import init_embeddings
 
 # %% auto #0
-__all__ = ['AGGREGATIONS', 'MODES', 'DEFAULT_MODE', 'DEFAULT_EPOCHS', 'ABLATIONS', 'MODE_CLASSES', 'PREDATED', 'DescGraph',
-           'graph_from_attention', 'graph_from_run', 'Examples', 'make_examples', 'contexts', 'sphere_step', 'raw_step',
-           'GatedUpdate', 'infonce', 'sgns', 'collapse_stats', 'center_rows', 'remove_top_pcs', 'TrainConfig',
-           'ablation_config', 'same_settings', 'Propagation', 'Gated', 'Direct', 'train_attention_key', 'run_graph',
-           'subgraph', 'weigh_descriptions', 'with_reverse', 'TrainState', 'new_state', 'TrainResult', 'config_section',
-           'model_dir', 'train', 'train_ablations']
+__all__ = ['AGGREGATIONS', 'MODES', 'DEFAULT_MODE', 'DEV_HEADS', 'DEFAULT_EPOCHS', 'ABLATIONS', 'MODE_CLASSES', 'PREDATED',
+           'DescGraph', 'graph_from_attention', 'graph_from_run', 'Examples', 'make_examples', 'contexts',
+           'sphere_step', 'raw_step', 'GatedUpdate', 'infonce', 'sgns', 'collapse_stats', 'center_rows',
+           'remove_top_pcs', 'TrainConfig', 'ablation_config', 'same_settings', 'run_poolings', 'Propagation', 'Gated',
+           'Direct', 'train_attention_key', 'run_graph', 'subgraph', 'weigh_descriptions', 'with_reverse', 'TrainState',
+           'new_state', 'TrainResult', 'config_section', 'model_dir', 'train', 'train_ablations']
 
 # %% ../nbs/03_train.ipynb #7ba12fbb
 @dataclass
@@ -223,6 +223,7 @@ def remove_top_pcs(E, k):
 # %% ../nbs/03_train.ipynb #97e0e048
 MODES = ("propagation", "gated", "no-gate", "direct")
 DEFAULT_MODE = "gated"          # best on all of OEWN's dev data; see "Choosing the default on dev data" below
+DEV_HEADS = "mean:1.9,3.3,4.8,5.1,5.2,5.9"   # the six attention heads chosen on dev (step 7 below), as layer.head
 DEFAULT_EPOCHS = {"propagation": 40, "gated": 40, "no-gate": 40, "direct": 10}
 
 # %% ../nbs/03_train.ipynb #bd4b5e97
@@ -241,7 +242,7 @@ class TrainConfig:
     derivations: bool = True        # use the derived words' descriptions, "quickly: in a quick manner" (False: the ablation)
     inflection_weight: float = 4.0  # an inflection's or derivation's strength x this, where its word has other descriptions too
     layers: str = "all"             # the attention pooling trained on (names the cache): its layers
-    heads: str = "mean"             # ... and its heads: 'mean' of all, or chosen ones, 'mean:L.K,...' (01_attention)
+    heads: str = DEV_HEADS          # ... and its heads: 'mean' of all, or chosen ones, 'mean:L.K,...' (01_attention)
     anchor: float | None = None     # restart toward each word's initial vector; None: 0.05 (0 for direct)
     gate: float = 0.7               # propagation's fixed gate; the learned gate's initial value
     batch_size: int = 1024
@@ -282,7 +283,8 @@ def resolved(self:TrainConfig):
 # %% ../nbs/03_train.ipynb #1f6d8e8e
 ABLATIONS = {"gated": dict(mode="gated"), "no-gate": dict(mode="no-gate"), "direct": dict(mode="direct"),
              "propagation": dict(mode="propagation"), "uniform": dict(weights="uniform"),
-             "layers-last": dict(layers="last"), "agg-mean": dict(agg="mean"), "no-reverse": dict(reverse=0.0),
+             "layers-last": dict(layers="last", heads="mean"), "all-heads": dict(heads="mean"),
+             "agg-mean": dict(agg="mean"), "no-reverse": dict(reverse=0.0),
              "no-inflections": dict(inflections=False), "infl-weight-1": dict(inflection_weight=1.0),
              "no-derivations": dict(derivations=False)}
 
@@ -295,6 +297,12 @@ def ablation_config(name, base=None):
 def same_settings(a, b):
     "Whether two configs train the same model (their names aside)."
     return replace(a, name="").resolved() == replace(b, name="").resolved()
+
+# %% ../nbs/03_train.ipynb #35d0dc17
+def run_poolings(base=None, ablations=True):
+    "The distinct (layers, heads) poolings the main model `base` (default `TrainConfig()`) and, with `ablations`, its ablations train on."
+    cfgs = [ifnone(base, TrainConfig())] + ([ablation_config(n, base) for n in ABLATIONS] if ablations else [])
+    return list(dict.fromkeys((c.layers, c.resolved().heads) for c in cfgs))
 
 # %% ../nbs/03_train.ipynb #ec79b473
 class Propagation:
