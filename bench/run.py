@@ -1,7 +1,8 @@
 """Time every stage of a full `wordscrunch run` (ablations excluded) and compare it with its floor: one bare encoder
 pass over the same descriptions.
 
-Stages: prepare, extract (attention for both poolings + the target states, one pass), train, each baseline,
+Stages: prepare, extract (the attention pooling the main model trains on, with --ablation-pooling the ablations' too,
+and the target states, one pass), train, each baseline,
 evaluate, figures. For each: CPU seconds (this process and its child processes, e.g. the Word2Vec grid's), wall
 seconds, its share of the run's CPU time. Then the ratio of the whole run's CPU time to the bare pass's (target
 <= 1.5), what bert-contextual adds to extraction (target < 5%), and the peak RSS (target < 4 GB).
@@ -54,7 +55,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--precision", default=None, choices=["fp32", "int8"])
     ap.add_argument("--ablation-pooling", action="store_true",
-                    help="also store the ablation's attention pooling in the same pass, as `wordscrunch run` with ablations does")
+                    help="also store the ablations' attention poolings in the same pass, as `wordscrunch run` with ablations does")
     a = ap.parse_args()
     tmp = None if a.out else Path(tempfile.mkdtemp(prefix="wsrun-"))
     out = str(a.out or tmp/"run")

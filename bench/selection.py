@@ -8,6 +8,7 @@ even analogy questions, unanswered = wrong; `mean` is what selection maximises).
     python bench/selection.py runs/oewn --out data/results/oewn-selection.csv
     python bench/selection.py runs/oewn --search first --out data/results/oewn-search.csv
     python bench/selection.py runs/oewn --search width --out data/results/oewn-search-width.csv
+    python bench/selection.py runs/oewn --search heads --out data/results/oewn-search-heads.csv
 
 `--search NAME` is a greedy coordinate search (`SEARCHES`): from its start (each row names its changes from there),
 for each setting of its grid in turn it trains every value, keeps the one with the best dev mean, and goes on from
@@ -20,7 +21,11 @@ with the default two threads by 0.002 to 0.005 of dev mean (the default: 0.580 w
 - `first` starts from the round before last's default. `data/results/oewn-search.csv` was searched on a run
   prepared before the derived words' descriptions existed (they came after it, chosen by the run's
   `no-derivations` ablation), so re-running it on a current run gives other numbers.
-- `width` starts from the current default and tries the MLP's hidden width and the dimension, on the current run.
+- `heads` starts from the current default (the six dev-chosen heads) and tries again the two settings the searches
+  above chose on the mean of all heads whose ablations moved most with the heads: the reverse edges' share and the
+  learned gate's start.
+- `width` starts from the default of its round (the mean of all heads; the six dev-chosen heads came after it) and
+  tries the MLP's hidden width and the dimension.
 """
 import argparse, json, os, time
 from pathlib import Path
@@ -31,15 +36,17 @@ from wordscrunch.train import ABLATIONS, TrainConfig, run_graph, train
 
 EXTRA = {   # candidates that are not ablations of the run: name -> TrainConfig fields
     "propagation, one-way, anchor 0.1, inflections weighed 1, no derivations (the first round's default)":
-        dict(mode="propagation", reverse=0.0, anchor=0.1, inflection_weight=1.0, derivations=False),
+        dict(mode="propagation", reverse=0.0, anchor=0.1, inflection_weight=1.0, derivations=False, heads="mean"),
 }   # the previous round's default is the run's no-derivations ablation; the one before it, the search table's first row
 SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's axes, in order), repeats
-    "first": dict(start=dict(reverse=0.15, inflection_weight=1.0, gate=0.5),   # the round before last's default
+    "first": dict(start=dict(reverse=0.15, inflection_weight=1.0, gate=0.5, heads="mean"),   # the round before last's default
                   grid=[("reverse", [0.15, 0.3, 0.45]), ("anchor", [0.0, 0.05, 0.1]),
                         ("inflection_weight", [1.0, 2.0, 4.0, 8.0]), ("gate", [0.3, 0.5, 0.7]), ("remove_pc", [0, 3, 6])],
                   repeats=()),   # each repeat: changes to train the start and the best with again
-    "width": dict(start={}, grid=[("hidden", [64, 128, 256]), ("dim", [300, 500])],
+    "width": dict(start=dict(heads="mean"), grid=[("hidden", [64, 128, 256]), ("dim", [300, 500])],
                   repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
+    "heads": dict(start={}, grid=[("reverse", [0.15, 0.3, 0.45]), ("gate", [0.5, 0.7])],
+                  repeats=({"seed": 1},)),
 }   # the temperature and word negatives were measured on the demo in the first round and did not help
 DEV = ["dev_ws353", "dev_simlex", "dev_men", "dev_simverb", "dev_analogy", "dev_mean"]
 
