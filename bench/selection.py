@@ -21,9 +21,9 @@ with the default two threads by 0.002 to 0.005 of dev mean (the default: 0.580 w
 - `first` starts from the round before last's default. `data/results/oewn-search.csv` was searched on a run
   prepared before the derived words' descriptions existed (they came after it, chosen by the run's
   `no-derivations` ablation), so re-running it on a current run gives other numbers.
-- `heads` starts from the current default (the six dev-chosen heads) and tries again the two settings the searches
-  above chose on the mean of all heads whose ablations moved most with the heads: the reverse edges' share and the
-  learned gate's start.
+- `heads` starts from the current default (the six dev-chosen heads) and tries again three settings the searches
+  above chose on the mean of all heads, those whose ablations moved most with the heads: the reverse edges' share, the
+  learned gate's start and the inflection descriptions' weight.
 - `width` starts from the default of its round (the mean of all heads; the six dev-chosen heads came after it) and
   tries the MLP's hidden width and the dimension.
 """
@@ -45,8 +45,8 @@ SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's a
                   repeats=()),   # each repeat: changes to train the start and the best with again
     "width": dict(start=dict(heads="mean"), grid=[("hidden", [64, 128, 256]), ("dim", [300, 500])],
                   repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
-    "heads": dict(start={}, grid=[("reverse", [0.15, 0.3, 0.45]), ("gate", [0.5, 0.7])],
-                  repeats=({"seed": 1},)),
+    "heads": dict(start={}, grid=[("reverse", [0.15, 0.3, 0.45]), ("gate", [0.5, 0.7]), ("inflection_weight", [2.0, 4.0, 8.0])],
+                  repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
 }   # the temperature and word negatives were measured on the demo in the first round and did not help
 DEV = ["dev_ws353", "dev_simlex", "dev_men", "dev_simverb", "dev_analogy", "dev_mean"]
 

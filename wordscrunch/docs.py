@@ -400,6 +400,7 @@ README_BLOCKS = {
     "oewn-shared": lambda: results_table("oewn", "shared"),
     "oewn-ablations": ablation_table, "oewn-selection": selection_table, "oewn-search": search_table,
     "oewn-search-width": lambda: search_table("oewn-search-width"), "oewn-poolings": poolings_table,
+    "oewn-search-heads": lambda: search_table("oewn-search-heads"),
     "oewn-poolings-layers": lambda: poolings_table("oewn-poolings-layers"), "oewn-heads": heads_table,
     "oewn-candidate": lambda: ablation_table("oewn-candidate"),
     "oewn-forms": forms_table,
