@@ -103,3 +103,10 @@ def test_evaluate_names_and_bad_rows(files, tmp_path, capsys):
                        capture_output=True, text=True)
     assert p.returncode == 2 and p.stdout == ""
     assert p.stderr == f"wordscrunch: error: {bad}:3: word 'queen' has 2 values, the header says 3; fix or drop that line\n"
+
+
+def test_evaluate_a_safetensors_table_names_the_text_file(tmp_path, capsys):
+    st = tmp_path/"vectors.safetensors"
+    st.write_bytes(b"\0" * 16)
+    code, _, err = run_main(["evaluate", str(st)], capsys)
+    assert code == 2 and f"{st}: a safetensors table holds no words; give the word2vec file written beside it (vectors.txt)" in err

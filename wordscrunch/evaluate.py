@@ -83,6 +83,8 @@ def load_kv(x):
     if isinstance(x, KeyedVectors): return x
     p = Path(x)
     if not p.is_file(): raise WordscrunchError(f"{p}: vectors file not found; give a word2vec file (e.g. runs/NAME/vectors.txt)")
+    if p.suffix == ".safetensors":
+        raise WordscrunchError(f"{p}: a safetensors table holds no words; give the word2vec file written beside it ({p.with_suffix('.txt').name})")
     binary = is_binary_w2v(p)
     try: return read_word2vec(p, binary)
     except Exception as e:
