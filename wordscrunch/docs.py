@@ -421,7 +421,8 @@ def render_readme(text):
 
 # %% ../nbs/09_docs.ipynb #c6a198ce
 def readme_notebook(text):
-    "The README `text` as an nbdev index notebook (a dict): one markdown cell per `## ` section."
+    "The README `text` as an nbdev index notebook (a dict): one markdown cell per `## ` section; links into nbs/ made relative to it."
+    text = re.sub(r"\]\(nbs/", "](", text)
     parts = [p.strip("\n") for p in re.split(r"\n(?=## )", text) if p.strip()]
     cell = lambda i, s: {"cell_type": "markdown", "id": f"readme{i:02d}", "metadata": {},
                          "source": [l + "\n" for l in s.split("\n")[:-1]] + [s.split("\n")[-1]]}
