@@ -274,14 +274,14 @@ def poolings_table(stem="oewn-poolings"):
         for _, r in df.iterrows())
 
 # %% ../nbs/09_docs.ipynb #7d63679d
-def heads_grid(stem="oewn-poolings-heads"):
-    "The screen's dev mean of each (layer, head) pair alone, layers x heads; and the all-heads mean's, screened the same way."
+def heads_grid(stem="oewn-poolings-heads", col="mean"):
+    "The screen's dev `col` (default: the dev mean) of each (layer, head) pair alone, layers x heads; and the all-heads mean's, screened the same way."
     import pandas as pd
     df = pd.read_csv(stem if str(stem).endswith(".csv") else RESULTS/f"{stem}.csv")   # a stem in data/results, or a path
     lk = df.pooling.str.extract(r"^layer:(\d+) layers, mean:(\d+) of heads$")
     grid = df.assign(layer=lk[0], head=lk[1]).dropna(subset=["layer"]).astype({"layer": int, "head": int})
-    ref = df.loc[df.pooling == "all layers, mean of heads", "mean"]
-    return grid.pivot(index="layer", columns="head", values="mean"), float(ref.iloc[0]) if len(ref) else float("nan")
+    ref = df.loc[df.pooling == "all layers, mean of heads", col]
+    return grid.pivot(index="layer", columns="head", values=col), float(ref.iloc[0]) if len(ref) else float("nan")
 
 def ranked_heads(stem="oewn-poolings-heads"):
     "The screen's (layer, head) pairs, best dev mean first (ties: the lower layer, then the lower head)."
