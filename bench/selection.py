@@ -45,7 +45,8 @@ SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's a
                   repeats=()),   # each repeat: changes to train the start and the best with again
     "width": dict(start=dict(heads="mean"), grid=[("hidden", [64, 128, 256]), ("dim", [300, 500])],
                   repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
-    "heads": dict(start={}, grid=[("reverse", [0.15, 0.3, 0.45]), ("gate", [0.5, 0.7]), ("inflection_weight", [2.0, 4.0, 8.0])],
+    "heads": dict(start={}, grid=[("reverse", [0.15, 0.3, 0.45]), ("gate", [0.5, 0.7]),
+                                  ("inflection_weight", [2.0, 4.0, 8.0])],
                   repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
 }   # the temperature and word negatives were measured on the demo in the first round and did not help
 DEV = ["dev_ws353", "dev_simlex", "dev_men", "dev_simverb", "dev_analogy", "dev_mean"]
