@@ -9,6 +9,7 @@ even analogy questions, unanswered = wrong; `mean` is what selection maximises).
     python bench/selection.py runs/oewn --search first --out data/results/oewn-search.csv
     python bench/selection.py runs/oewn --search width --out data/results/oewn-search-width.csv
     python bench/selection.py runs/oewn --search heads --out data/results/oewn-search-heads.csv
+    python bench/selection.py runs/oewn --search objective --out data/results/oewn-search-objective.csv
 
 `--search NAME` is a greedy coordinate search (`SEARCHES`): from its start (each row names its changes from there),
 for each setting of its grid in turn it trains every value, keeps the one with the best dev mean, and goes on from
@@ -24,6 +25,11 @@ with the default two threads by 0.002 to 0.005 of dev mean (the default: 0.580 w
 - `heads` starts from the current default (the six dev-chosen heads) and tries again three settings the searches
   above chose on the mean of all heads, those whose ablations moved most with the heads: the reverse edges' share, the
   learned gate's start and the inflection descriptions' weight.
+- `objective` starts from the current default too and tries what the issue lists for the learned objective and
+  no search had measured on all of OEWN: each description its own positive (`agg="per-description"`), the
+  skip-gram loss with unigram^0.75 negatives (`loss="sgns"`), and InfoNCE negatives from the batch's words as well
+  as its contexts (`neg_source="both"`). Its start and the start's repeats are the `heads` search's (the same
+  settings), copied into its table before it ran.
 - `width` starts from the default of its round (the mean of all heads; the six dev-chosen heads came after it) and
   tries the MLP's hidden width and the dimension.
 """
@@ -48,6 +54,9 @@ SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's a
     "heads": dict(start={}, grid=[("reverse", [0.15, 0.3, 0.45]), ("gate", [0.5, 0.7]),
                                   ("inflection_weight", [2.0, 4.0, 8.0])],
                   repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
+    "objective": dict(start={}, grid=[("agg", ["strength", "per-description"]), ("loss", ["infonce", "sgns"]),
+                                      ("neg_source", ["contexts", "both"])],
+                      repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
 }   # the temperature and word negatives were measured on the demo in the first round and did not help
 DEV = ["dev_ws353", "dev_simlex", "dev_men", "dev_simverb", "dev_analogy", "dev_mean"]
 

@@ -401,6 +401,7 @@ README_BLOCKS = {
     "oewn-ablations": ablation_table, "oewn-selection": selection_table, "oewn-search": search_table,
     "oewn-search-width": lambda: search_table("oewn-search-width"), "oewn-poolings": poolings_table,
     "oewn-search-heads": lambda: search_table("oewn-search-heads"),
+    "oewn-search-objective": lambda: search_table("oewn-search-objective"),
     "oewn-poolings-layers": lambda: poolings_table("oewn-poolings-layers"), "oewn-heads": heads_table,
     "oewn-candidate": lambda: ablation_table("oewn-candidate"),
     "oewn-forms": forms_table,
