@@ -11,7 +11,8 @@ chosen before its test numbers were seen, and nothing is chosen from them.
         --out data/results/oewn-candidate-metrics.json
 
 The candidate trains into WORK/ablations/NAME/ (resumable), so the metrics file reads as an ablation table of two
-rows: `python -m wordscrunch.docs --readme` renders it into the README's `oewn-candidate` block.
+rows: `python -m wordscrunch.docs --readme` renders it into an `oewn-candidate` block wherever the README has one
+(`ablation_table("oewn-candidate")`; the block went when the six heads it showed became the default).
 """
 import argparse, os, time
 from pathlib import Path

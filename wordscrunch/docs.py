@@ -283,9 +283,9 @@ def heads_grid(stem="oewn-poolings-heads", col="mean"):
     ref = df.loc[df.pooling == "all layers, mean of heads", col]
     return grid.pivot(index="layer", columns="head", values=col), float(ref.iloc[0]) if len(ref) else float("nan")
 
-def ranked_heads(stem="oewn-poolings-heads"):
-    "The screen's (layer, head) pairs, best dev mean first (ties: the lower layer, then the lower head)."
-    return list(heads_grid(stem)[0].stack().sort_values(ascending=False, kind="stable").index)
+def ranked_heads(stem="oewn-poolings-heads", col="mean"):
+    "The screen's (layer, head) pairs, best dev `col` (default: the dev mean) first (ties: the lower layer, then the lower head)."
+    return list(heads_grid(stem, col)[0].stack().sort_values(ascending=False, kind="stable").index)
 
 def heads_table(stem="oewn-poolings-heads"):
     "Markdown: a line on the heads screen, then the dev numbers of the best pairs' means trained in full (`best-` table)."
