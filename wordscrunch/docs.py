@@ -16,7 +16,8 @@ __all__ = ['PAGE_RE', 'MAP_SOURCES', 'RESULTS', 'HEADLINE', 'DEV_COLS', 'README_
            'join_description', 'process_notebooks', 'render_maths', 'copy_map', 'build_docs', 'results_table',
            'ablation_table', 'clustering_table', 'reverse_table', 'selection_table', 'search_table', 'poolings_table',
            'heads_grid', 'ranked_heads', 'heads_table', 'sections_table', 'goals_table', 'int8_table', 'bench_table',
-           'evaluate_bench_table', 'gpu_table', 'forms_table', 'render_readme', 'readme_notebook', 'main']
+           'evaluate_bench_table', 'gpu_table', 'forms_table', 'readme_block', 'render_readme', 'readme_notebook',
+           'main']
 
 # %% ../nbs/09_docs.ipynb #8272ab15
 PAGE_RE = r"\.(?:ipynb|qmd|html)$"
@@ -398,10 +399,7 @@ README_BLOCKS = {
     "oewn-models": lambda: results_table("oewn", "models", ["wordscrunch", "bert-contextual", "bert-static", "model2vec",
                                                             "glove-6b-50d", "word2vec-sg", "word2vec-cbow", "hypersphere"]),
     "oewn-shared": lambda: results_table("oewn", "shared"),
-    "oewn-ablations": ablation_table, "oewn-selection": selection_table, "oewn-search": search_table,
-    "oewn-search-width": lambda: search_table("oewn-search-width"), "oewn-poolings": poolings_table,
-    "oewn-search-heads": lambda: search_table("oewn-search-heads"),
-    "oewn-search-objective": lambda: search_table("oewn-search-objective"),
+    "oewn-ablations": ablation_table, "oewn-selection": selection_table, "oewn-poolings": poolings_table,
     "oewn-poolings-layers": lambda: poolings_table("oewn-poolings-layers"), "oewn-heads": heads_table,
     "oewn-candidate": lambda: ablation_table("oewn-candidate"),
     "oewn-forms": forms_table,
@@ -412,10 +410,16 @@ README_BLOCKS = {
     "oewn-heads-sections": lambda: sections_table(before="all-heads"),
     "oewn-verdict": lambda: "\n".join(__import__("wordscrunch.evaluate", fromlist=["verdict"]).verdict(_metrics("oewn")))}
 
+def readme_block(name):
+    "The renderer of README block `name`: its `README_BLOCKS` entry, or the search table of `data/results/{name}.csv` for any `oewn-search*`."
+    if name in README_BLOCKS: return README_BLOCKS[name]
+    if name.startswith("oewn-search"): return lambda: search_table(name)
+    raise KeyError(name)
+
 def render_readme(text):
     "`text` (a README) with every known `<!-- BEGIN name -->…<!-- END name -->` block re-rendered from data/results."
     def sub(mo):
-        try: body = README_BLOCKS[mo.group(1)]()
+        try: body = readme_block(mo.group(1))()
         except (KeyError, WordscrunchError, FileNotFoundError): return mo.group(0)
         return f"<!-- BEGIN {mo.group(1)} -->\n{body.rstrip()}\n<!-- END {mo.group(1)} -->"
     return re.sub(r"<!-- BEGIN ([\w-]+) -->.*?<!-- END \1 -->", sub, text, flags=re.S)
