@@ -61,8 +61,15 @@ def test_same_seed_same_vectors():
     assert not torch.equal(small(seed=3).E, small(seed=4).E)
 
 @pytest.mark.parametrize("mode", ["gated", "direct"])
-def test_resume_after_kill(tmp_path, mode):
+def test_lr_decay_changes_the_learned_modes_only(mode):
+    assert not torch.equal(small(mode=mode, lr_decay="linear").E, small(mode=mode).E)
+    assert torch.equal(small(mode="propagation", lr_decay="linear").E, small(mode="propagation").E)
+
+@pytest.mark.parametrize("mode,lr_decay", [("gated", None), ("direct", None), ("direct", "linear")])
+def test_resume_after_kill(tmp_path, mode, lr_decay):
+    "A run killed mid-way and resumed gives the uninterrupted run's table, the step-size schedule included."
     ev = lambda E: {"dev_mean": float(E[:5, 0].sum())}
+    small = lambda **kw: globals()["small"](lr_decay=lr_decay, **kw)
     full = small(mode=mode, out=tmp_path/"a", epochs=5, eval_fn=ev, select="best", agg="per-description")
     def killer(E):
         killer.n += 1

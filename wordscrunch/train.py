@@ -247,6 +247,7 @@ class TrainConfig:
     gate: float = 0.7               # propagation's fixed gate; the learned gate's initial value
     batch_size: int = 1024
     lr: float | None = None         # None: 1e-3 for the MLP modes, 0.05 for direct (SparseAdam)
+    lr_decay: str | None = None     # 'linear': the step size falls linearly, to lr/epochs in the last epoch (word2vec's); None: constant
     tau: float = 0.1                # InfoNCE temperature
     loss: str = "infonce"           # 'infonce' or 'sgns' (skip-gram with `negatives` unigram^0.75 negatives)
     negatives: int = 5
@@ -271,6 +272,7 @@ def resolved(self:TrainConfig):
     _check("mode", self.mode, MODES + ("uniform",)); _check("aggregation", self.agg, AGGREGATIONS)
     _check("weights", self.weights, ("attention", "uniform")); _check("loss", self.loss, ("infonce", "sgns"))
     _check("center", self.center, ("unigram", "mean", None)); _check("neg_source", self.neg_source, ("contexts", "words", "both"))
+    _check("lr_decay", self.lr_decay, (None, "linear"))
     c = replace(self, epochs=ifnone(self.epochs, DEFAULT_EPOCHS[self.mode]),
                 anchor=ifnone(self.anchor, 0.0 if self.mode == "direct" else 0.05),
                 lr=ifnone(self.lr, 0.05 if self.mode == "direct" else 1e-3), remove_pc=ifnone(self.remove_pc, self.dim // 100),
@@ -364,6 +366,14 @@ class Direct(Propagation):
 
 # %% ../nbs/03_train.ipynb #a2a95645
 MODE_CLASSES = {"propagation": Propagation, "gated": Gated, "no-gate": Gated, "direct": Direct}
+
+# %% ../nbs/03_train.ipynb #d5b42861
+@patch
+def schedule(self:Propagation, epoch):
+    "Set the optimiser's step size for `epoch` (from 1): `lr`, times 1 - (epoch - 1) / epochs with `lr_decay='linear'`."
+    if self.opt is None: return
+    f = 1 - (epoch - 1) / self.cfg.epochs if self.cfg.lr_decay == "linear" else 1.0
+    for g in self.opt.param_groups: g["lr"] = self.cfg.lr * f
 
 # %% ../nbs/03_train.ipynb #be5f7bb7
 def train_attention_key(run, cfg):
@@ -609,6 +619,7 @@ def _run_epochs(cfg, graph, ex, eval_fn, counts, out, resume, progress, snapshot
     it = range(start, cfg.epochs + 1)
     if progress: it = tqdm(it, desc=f"train {cfg.name}", initial=start - 1, total=cfg.epochs)
     for epoch in it:
+        state.mode.schedule(epoch)
         t0 = time.time(); loss = state.epoch(ex, cfg.batch_size); state.after_epoch(cfg, counts)
         h = state.record(epoch, loss, time.time() - t0, graph, eval_fn, cfg)
         if progress: it.set_postfix(loss=round(loss, 3), mean_cos=round(h["mean_cos"], 3))
@@ -617,7 +628,7 @@ def _run_epochs(cfg, graph, ex, eval_fn, counts, out, resume, progress, snapshot
     return state, (state.best[1] if cfg.select == "best" and state.best[1] > 0 else cfg.epochs)
 
 # %% ../nbs/03_train.ipynb #df02d8dc
-PREDATED = {"heads": "mean"}   # settings added after runs existed -> the value every run before them used
+PREDATED = {"heads": "mean", "lr_decay": None}   # settings added after runs existed -> the value every run before them used
 
 def _trained(folder, cfg):
     "Whether `folder` holds a finished model trained with exactly `cfg` (a setting its history.json predates: `PREDATED`)."
