@@ -10,6 +10,11 @@ even analogy questions, unanswered = wrong; `mean` is what selection maximises).
     python bench/selection.py runs/oewn --search width --out data/results/oewn-search-width.csv
     python bench/selection.py runs/oewn --search heads --out data/results/oewn-search-heads.csv
     python bench/selection.py runs/oewn --search objective --out data/results/oewn-search-objective.csv
+    python bench/selection.py runs/oewn --search per-description --out data/results/oewn-search-per-description.csv
+    python bench/selection.py runs/oewn --search sgns --out data/results/oewn-search-sgns.csv
+    python bench/selection.py runs/oewn --search mode --out data/results/oewn-search-mode.csv
+    python bench/selection.py runs/oewn --search temperature --out data/results/oewn-search-temperature.csv
+    python bench/selection.py runs/oewn --search direct --out data/results/oewn-search-direct.csv
 
 `--search NAME` is a greedy coordinate search (`SEARCHES`): from its start (each row names its changes from there),
 for each setting of its grid in turn it trains every value, keeps the one with the best dev mean, and goes on from
@@ -30,6 +35,17 @@ with the default two threads by 0.002 to 0.005 of dev mean (the default: 0.580 w
   skip-gram loss with unigram^0.75 negatives (`loss="sgns"`), and InfoNCE negatives from the batch's words as well
   as its contexts (`neg_source="both"`). Its start and the start's repeats are the `heads` search's (the same
   settings), copied into its table before it ran.
+- `per-description` and `sgns` tune the two objectives that collapsed in `objective`, each from its own start (the
+  default with `agg="per-description"`, or with `loss="sgns"`), before calling them dead. For each description as its
+  own positive, the gate (a word moves toward each description in turn, so a smaller step might be what it needs);
+  for the skip-gram loss, its temperature (word2vec's sigmoid takes raw dot products: tau = 1 for unit vectors), the
+  learning rate and the number of negatives, then its best again with other seeds and two threads (`repeat_start`
+  False: the start collapsed, and the default's own repeats are the `heads` search's rows).
+- `mode` and `temperature` start from the default: fixed-gate propagation and the ungated MLP against the gated
+  update, and InfoNCE's temperature and the MLP's learning rate. Their start rows and the start's repeats are the
+  `heads` search's (the same settings), copied into their tables before they ran.
+- `direct` optimises the table itself for 40 epochs (its ablation runs 10): a linearly falling step size
+  (`lr_decay`) and the step size. The anchor is not searched: it moves the buffer modes' target, and `direct` has none.
 - `width` starts from the default of its round (the mean of all heads; the six dev-chosen heads came after it) and
   tries the MLP's hidden width and the dimension.
 """
@@ -57,7 +73,16 @@ SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's a
     "objective": dict(start={}, grid=[("agg", ["strength", "per-description"]), ("loss", ["infonce", "sgns"]),
                                       ("neg_source", ["contexts", "both"])],
                       repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
-}   # the temperature and word negatives were measured on the demo in the first round and did not help
+    "per-description": dict(start=dict(agg="per-description"), grid=[("gate", [0.7, 0.3, 0.1])], repeats=()),
+    "sgns": dict(start=dict(loss="sgns"), grid=[("tau", [0.1, 0.5, 1.0, 2.0]), ("lr", [1e-3, 1e-4]), ("negatives", [2, 5, 15])],
+                 repeats=({"seed": 1}, {"seed": 2}, {"threads": 2}), repeat_start=False),
+    "mode": dict(start={}, grid=[("mode", ["gated", "propagation", "no-gate"])],
+                 repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
+    "direct": dict(start=dict(mode="direct", epochs=40), grid=[("lr_decay", [None, "linear"]), ("lr", [0.05, 0.02, 0.1, 0.2])],
+                   repeats=()),   # the anchor moves the buffer modes' target only: direct has none
+    "temperature": dict(start={}, grid=[("tau", [0.05, 0.1, 0.2, 0.5]), ("lr", [3e-4, 1e-3, 3e-3, 1e-2])],
+                        repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
+}
 DEV = ["dev_ws353", "dev_simlex", "dev_men", "dev_simverb", "dev_analogy", "dev_mean"]
 
 def row(name, history, epochs, selected, changes):
@@ -77,6 +102,7 @@ def run_rows(run):
 def search(run, scorer, out=None, name="first"):
     "Greedy coordinate search `SEARCHES[name]` on dev, then its repeats: rows for every candidate trained; the best settings found."
     START, grid, repeats = (SEARCHES[name][k] for k in ("start", "grid", "repeats"))
+    again_from = ({}, ) if SEARCHES[name].get("repeat_start", True) else ()
     done = {r["changes"]: r for r in pd.read_csv(out).to_dict("records")} if out and Path(out).exists() else {}
     best, rows, graphs = {}, [], {}
     def graph_of(cfg):      # the settings that change the graph itself, each graph built once
@@ -102,7 +128,7 @@ def search(run, scorer, out=None, name="first"):
             if s > top: top, best = s, cand
     print(f"best on dev: {json.dumps(best, sort_keys=True)} (dev mean {top:.4f})", flush=True)
     for again in repeats:   # the start and the best again with another seed or thread count: how much is noise
-        for cand in ({}, best) if best else ({},): score({**cand, **again})
+        for cand in (*again_from, best) if best else again_from: score({**cand, **again})
     return rows, best
 
 def main():
