@@ -246,7 +246,7 @@ class TrainConfig:
     anchor: float | None = None     # restart toward each word's initial vector; None: 0.05 (0 for direct)
     gate: float = 0.7               # propagation's fixed gate; the learned gate's initial value
     batch_size: int = 1024
-    lr: float | None = None         # None: 1e-3 for the MLP modes, 0.05 for direct (SparseAdam)
+    lr: float | None = None         # None: 3e-3 for the MLP modes (chosen on dev: `--search temperature`), 0.05 for direct (SparseAdam)
     lr_decay: str | None = None     # 'linear': the step size falls linearly, to lr/epochs in the last epoch (word2vec's); None: constant
     tau: float = 0.1                # InfoNCE temperature
     loss: str = "infonce"           # 'infonce' or 'sgns' (skip-gram with `negatives` unigram^0.75 negatives)
@@ -275,7 +275,7 @@ def resolved(self:TrainConfig):
     _check("lr_decay", self.lr_decay, (None, "linear"))
     c = replace(self, epochs=ifnone(self.epochs, DEFAULT_EPOCHS[self.mode]),
                 anchor=ifnone(self.anchor, 0.0 if self.mode == "direct" else 0.05),
-                lr=ifnone(self.lr, 0.05 if self.mode == "direct" else 1e-3), remove_pc=ifnone(self.remove_pc, self.dim // 100),
+                lr=ifnone(self.lr, 0.05 if self.mode == "direct" else 3e-3), remove_pc=ifnone(self.remove_pc, self.dim // 100),
                 heads=parse_heads(self.heads))
     if not 0 <= c.anchor < 1: raise WordscrunchError(f"anchor={c.anchor} outside [0, 1): use e.g. 0.05")
     if not 0 <= c.reverse < 1: raise WordscrunchError(f"reverse={c.reverse} outside [0, 1): use e.g. 0.15")
