@@ -69,18 +69,19 @@ def test_lr_decay_changes_the_learned_modes_only(mode):
 def test_resume_after_kill(tmp_path, mode, lr_decay):
     "A run killed mid-way and resumed gives the uninterrupted run's table, the step-size schedule included."
     ev = lambda E: {"dev_mean": float(E[:5, 0].sum())}
-    small = lambda **kw: globals()["small"](lr_decay=lr_decay, **kw)
-    full = small(mode=mode, out=tmp_path/"a", epochs=5, eval_fn=ev, select="best", agg="per-description")
+    run = lambda out, eval_fn: small(mode=mode, lr_decay=lr_decay, out=out, epochs=5, eval_fn=eval_fn, select="best",
+                                     agg="per-description")
+    full = run(tmp_path/"a", ev)
     def killer(E):
         killer.n += 1
         if killer.n == 4: raise KeyboardInterrupt   # killed during epoch 3's bookkeeping (epoch 0 is evaluated too)
         return ev(E)
     killer.n = 0
     with pytest.raises(KeyboardInterrupt):
-        small(mode=mode, out=tmp_path/"b", epochs=5, eval_fn=killer, select="best", agg="per-description")
+        run(tmp_path/"b", killer)
     done = sorted(p.name for p in (tmp_path/"b"/"checkpoints").glob("epoch-*.json"))
     assert done[-1] == "epoch-002.json"
-    res = small(mode=mode, out=tmp_path/"b", epochs=5, eval_fn=ev, select="best", agg="per-description")
+    res = run(tmp_path/"b", ev)
     assert torch.equal(full.E, res.E) and full.epoch == res.epoch
     h = json.loads((tmp_path/"b"/"history.json").read_text())
     assert [x["epoch"] for x in h["history"]] == list(range(6))
