@@ -12,7 +12,8 @@ chosen before its test numbers were seen, and nothing is chosen from them.
 The candidate trains into WORK/ablations/NAME/ (resumable), so the metrics file reads as an ablation table of two
 rows: `python -m wordscrunch.docs --readme` renders it into an `oewn-candidate` block wherever the README has one
 (`ablation_table("oewn-candidate")`). The six heads (`--name dev-heads --set heads=mean:1.9,3.3,4.8,5.1,5.2,5.9`)
-were scored so before they became the default; the file now holds the MLP's learning rate of 3e-3.
+and then the MLP's learning rate of 3e-3 (the command above, run on the 1e-3 run) were scored so before each became
+the default; the file holds the latter, beside the main model of its time.
 """
 import argparse, os, time
 from pathlib import Path

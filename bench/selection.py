@@ -9,6 +9,7 @@ even analogy questions, unanswered = wrong; `mean` is what selection maximises).
     python bench/selection.py runs/oewn --search first --out data/results/oewn-search.csv
     python bench/selection.py runs/oewn --search width --out data/results/oewn-search-width.csv
     python bench/selection.py runs/oewn --search heads --out data/results/oewn-search-heads.csv
+    python bench/selection.py runs/oewn --search gate --out data/results/oewn-search-gate.csv
     python bench/selection.py runs/oewn --search objective --out data/results/oewn-search-objective.csv
     python bench/selection.py runs/oewn --search per-description --out data/results/oewn-search-per-description.csv
     python bench/selection.py runs/oewn --search sgns --out data/results/oewn-search-sgns.csv
@@ -44,6 +45,11 @@ with the default two threads by 0.002 to 0.005 of dev mean (the default: 0.580 w
 - `mode` and `temperature` start from the default: fixed-gate propagation and the ungated MLP against the gated
   update, and InfoNCE's temperature and the MLP's learning rate. Their start rows and the start's repeats are the
   `heads` search's (the same settings), copied into their tables before they ran.
+- `gate` starts from the default once the MLP's learning rate became 3e-3, whose run's `no-gate` ablation came out
+  ahead of the gated main model on the dev mean: the learned gate against none, each repeated (`repeat_all`: the
+  repeats train every candidate of the grid, not only the best, since the search is one comparison). Its start and the
+  start's repeats are the `temperature` search's rows at lr 3e-3 (the same settings), and its no-gate row with two
+  threads is the run's `no-gate` ablation (the same settings and graph), copied into its table before it ran.
 - `direct` optimises the table itself for 40 epochs (its ablation runs 10): a linearly falling step size
   (`lr_decay`) and the step size. The anchor is not searched: it moves the buffer modes' target, and `direct` has none.
 - `width` starts from the default of its round (the mean of all heads; the six dev-chosen heads came after it) and
@@ -59,7 +65,7 @@ from wordscrunch.train import ABLATIONS, TrainConfig, run_graph, train
 EXTRA = {   # candidates that are not ablations of the run: name -> TrainConfig fields
     "propagation, one-way, anchor 0.1, inflections weighed 1, no derivations (the first round's default)":
         dict(mode="propagation", reverse=0.0, anchor=0.1, inflection_weight=1.0, derivations=False, heads="mean"),
-}   # the previous round's default is the run's no-derivations ablation; the one before it, the search table's first row
+}   # the first round's default; the later rounds' defaults are the start rows of the searches below
 SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's axes, in order), repeats
     "first": dict(start=dict(reverse=0.15, inflection_weight=1.0, gate=0.5, heads="mean"),   # the round before last's default
                   grid=[("reverse", [0.15, 0.3, 0.45]), ("anchor", [0.0, 0.05, 0.1]),
@@ -82,6 +88,8 @@ SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's a
                    repeats=()),   # the anchor moves the buffer modes' target only: direct has none
     "temperature": dict(start={}, grid=[("tau", [0.05, 0.1, 0.2, 0.5]), ("lr", [3e-4, 1e-3, 3e-3, 1e-2])],
                         repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
+    "gate": dict(start={}, grid=[("mode", ["gated", "no-gate"])], repeats=({"seed": 1}, {"seed": 2}, {"threads": 2}),
+                 repeat_all=True),   # every candidate repeated, not only the best: the search is one comparison
 }
 DEV = ["dev_ws353", "dev_simlex", "dev_men", "dev_simverb", "dev_analogy", "dev_mean"]
 
@@ -118,17 +126,18 @@ def search(run, scorer, out=None, name="first"):
             print(f"{key}: dev mean {done[key]['mean']:.4f} at epoch {r.epoch} ({time.time() - t:.0f} s)", flush=True)
             if out: pd.DataFrame(list(done.values())).round(4).to_csv(out, index=False)
         rows.append(done[key]); return done[key]["mean"]
-    top, start = score(best), TrainConfig(**START).resolved()
+    top, start, tried = score(best), TrainConfig(**START).resolved(), []
     for field, values in grid:
         for v in values:
             cand = {**best, field: v}
             if v == getattr(start, field): cand.pop(field)   # the starting value: no change
             if cand == best: continue
-            s = score(cand)
+            s = score(cand); tried.append(cand)
             if s > top: top, best = s, cand
     print(f"best on dev: {json.dumps(best, sort_keys=True)} (dev mean {top:.4f})", flush=True)
-    for again in repeats:   # the start and the best again with another seed or thread count: how much is noise
-        for cand in (*again_from, best) if best else again_from: score({**cand, **again})
+    again_too = tried if SEARCHES[name].get("repeat_all") else [best] if best else []
+    for again in repeats:   # the start and the best (or every candidate) again with another seed or thread count
+        for cand in (*again_from, *again_too): score({**cand, **again})
     return rows, best
 
 def main():
