@@ -19,11 +19,10 @@ import numpy as np
 def shuffled_levels(word, gen):
     "Each example's rank among its word's examples, in an order drawn from `gen` (0 for a word's first, 1, ...)."
     import torch
+    from wordscrunch.train import rank_in_runs
     key = torch.rand(len(word), generator=gen).numpy()
     order = np.lexsort((key, word))                                 # grouped by word, random within a word
-    first = np.concatenate([[True], word[order][1:] != word[order][:-1]])
-    rank = np.empty(len(word), np.int64)
-    rank[order] = np.arange(len(word)) - np.flatnonzero(first)[np.cumsum(first) - 1]
+    rank = np.empty(len(word), np.int64); rank[order] = rank_in_runs(word[order])
     return rank
 
 

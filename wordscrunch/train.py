@@ -22,8 +22,8 @@ from .init import init_embeddings
 
 # %% auto #0
 __all__ = ['AGGREGATIONS', 'MODES', 'DEFAULT_MODE', 'DEV_HEADS', 'DEFAULT_EPOCHS', 'ABLATIONS', 'MODE_CLASSES', 'PREDATED',
-           'DescGraph', 'graph_from_attention', 'graph_from_run', 'Examples', 'make_examples', 'contexts',
-           'sphere_step', 'raw_step', 'GatedUpdate', 'infonce', 'sgns', 'collapse_stats', 'center_rows',
+           'DescGraph', 'graph_from_attention', 'graph_from_run', 'Examples', 'rank_in_runs', 'make_examples',
+           'contexts', 'sphere_step', 'raw_step', 'GatedUpdate', 'infonce', 'sgns', 'collapse_stats', 'center_rows',
            'remove_top_pcs', 'TrainConfig', 'ablation_config', 'same_settings', 'run_poolings', 'Propagation', 'Gated',
            'Direct', 'train_attention_key', 'run_graph', 'subgraph', 'weigh_descriptions', 'with_reverse', 'TrainState',
            'new_state', 'TrainResult', 'config_section', 'model_dir', 'train', 'train_ablations']
@@ -102,6 +102,12 @@ class Examples:
     "Training examples in CSR form: the word each moves, its context bag and strength; `level` orders batches."
     word: torch.Tensor; ptr: np.ndarray; ctx: torch.Tensor; w: torch.Tensor; A: torch.Tensor; level: np.ndarray
 
+# %% ../nbs/03_train.ipynb #70fadf38
+def rank_in_runs(ids):
+    "For sorted `ids`: each position's rank within its run of equal values (0 for the first of a run, 1, ...)."
+    ids = np.asarray(ids); first = np.concatenate([[True], ids[1:] != ids[:-1]]) if len(ids) else np.zeros(0, bool)
+    return np.arange(len(ids)) - np.flatnonzero(first)[np.cumsum(first) - 1]
+
 # %% ../nbs/03_train.ipynb #dc96c95a
 def _csr_gather(ptr, rows):
     "Flat positions of CSR rows `rows` and the bag offsets for embedding_bag."
@@ -121,7 +127,7 @@ def make_examples(graph, agg="mean", weights="attention"):
     wid = graph.word_ids[order]
     first = np.concatenate([[True], wid[1:] != wid[:-1]])
     group = np.cumsum(first) - 1                                       # example index of each (sorted) description
-    rank = np.arange(len(wid)) - np.flatnonzero(first)[group]          # 0 for a word's first description, 1, ...
+    rank = rank_in_runs(wid)                                           # 0 for a word's first description, 1, ...
     if agg == "per-description":
         ex_word, ex_A = wid, A[order]
         flat, _ = _csr_gather(graph.ptr, order)
