@@ -12,6 +12,9 @@ even analogy questions, unanswered = wrong; `mean` is what selection maximises).
     python bench/selection.py runs/oewn --search gate --out data/results/oewn-search-gate.csv
     python bench/selection.py runs/oewn --search schedule --out data/results/oewn-search-schedule.csv
     python bench/selection.py runs/oewn --search gate-start --out data/results/oewn-search-gate-start.csv
+    python bench/selection.py runs/oewn --search positives --out data/results/oewn-search-positives.csv
+    python bench/selection.py runs/oewn --search batch --out data/results/oewn-search-batch.csv
+    python bench/selection.py runs/oewn --search two-hop --out data/results/oewn-search-two-hop.csv
     python bench/selection.py runs/oewn --search objective --out data/results/oewn-search-objective.csv
     python bench/selection.py runs/oewn --search per-description --out data/results/oewn-search-per-description.csv
     python bench/selection.py runs/oewn --search sgns --out data/results/oewn-search-sgns.csv
@@ -19,7 +22,8 @@ even analogy questions, unanswered = wrong; `mean` is what selection maximises).
     python bench/selection.py runs/oewn --search temperature --out data/results/oewn-search-temperature.csv
     python bench/selection.py runs/oewn --search direct --out data/results/oewn-search-direct.csv
 
-`--search NAME` is a greedy coordinate search (`SEARCHES`): from its start (each row names its changes from there),
+`--search NAME` is a greedy coordinate search (`SEARCHES`): from its start (each row names its changes from there;
+a start names the defaults that changed after its search ran, `ROUND_DEFAULTS`, so that it reruns as it ran),
 for each setting of its grid in turn it trains every value, keeps the one with the best dev mean, and goes on from
 there; then it trains its `repeats` (the start and the best again with another seed, or with two torch threads as a
 run trains), to show how much of a difference is noise. Every candidate it trains is a row of the table. Rows
@@ -58,6 +62,15 @@ with the default two threads by 0.002 to 0.005 of dev mean (the default: 0.580 w
   that scores it, so more epochs can only tie or win on dev: a win there must be large to count.
 - `gate-start` starts from the default at 3e-3 too: the learned gate's start, between the default's 0.7 and the
   ungated MLP's fixed 1, which answers more dev analogies (`gate`). Its start rows are the `gate` search's.
+- `positives` starts from the default at 3e-3 too: InfoNCE with each of a word's descriptions as a positive of its own
+  beside its whole context (`positives="descriptions"`, `multi_infonce`), the one direction of the issue no search
+  had measured. Its start rows are the `gate` search's (the same settings), copied into its table before it ran.
+- `batch` starts from the default at 3e-3 too: the batch size, which for InfoNCE is also the number of negatives
+  each word sees (the other examples' contexts), never searched before. Its start rows are
+  the `gate` search's.
+- `two-hop` starts from the default at 3e-3 too: contexts two hops away (`two_hop`, the share of each context word's
+  row replaced by its own context), another direction of the issue no search had measured. Its start rows are the
+  `gate` search's.
 - `direct` optimises the table itself for 40 epochs (its ablation runs 10): a linearly falling step size
   (`lr_decay`) and the step size. The anchor is not searched: it moves the buffer modes' target, and `direct` has none.
 - `width` starts from the default of its round (the mean of all heads; the six dev-chosen heads came after it) and
@@ -101,7 +114,17 @@ SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's a
     "schedule": dict(start={}, grid=[("lr_decay", [None, "linear"]), ("epochs", [40, 60])],
                      repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
     "gate-start": dict(start={}, grid=[("gate", [0.5, 0.7, 0.9])], repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
+    "positives": dict(start={}, grid=[("positives", ["context", "descriptions"])],
+                      repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
+    "batch": dict(start={}, grid=[("batch_size", [1024, 4096, 512, 256])], repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
+    "two-hop": dict(start={}, grid=[("two_hop", [0.0, 0.15, 0.3])], repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
 }
+ROUND_DEFAULTS = {   # defaults that changed after a search ran -> (the value it ran from, the searches that ran so)
+    "lr": (1e-3, ("first", "width", "heads", "objective", "per-description", "sgns", "mode", "temperature")),
+    "batch_size": (1024, tuple(SEARCHES)),
+}
+for field, (value, names) in ROUND_DEFAULTS.items():   # each start names them, so a search reruns as it ran
+    for n in names: SEARCHES[n]["start"] = {field: value, **SEARCHES[n]["start"]}
 DEV = ["dev_ws353", "dev_simlex", "dev_men", "dev_simverb", "dev_analogy", "dev_mean"]
 
 def row(name, history, epochs, selected, changes):

@@ -23,10 +23,11 @@ from .init import init_embeddings
 # %% auto #0
 __all__ = ['AGGREGATIONS', 'MODES', 'DEFAULT_MODE', 'DEV_HEADS', 'DEFAULT_EPOCHS', 'ABLATIONS', 'MODE_CLASSES', 'PREDATED',
            'DescGraph', 'graph_from_attention', 'graph_from_run', 'Examples', 'rank_in_runs', 'make_examples',
-           'contexts', 'sphere_step', 'raw_step', 'GatedUpdate', 'infonce', 'sgns', 'collapse_stats', 'center_rows',
-           'remove_top_pcs', 'TrainConfig', 'ablation_config', 'same_settings', 'run_poolings', 'Propagation', 'Gated',
-           'Direct', 'train_attention_key', 'run_graph', 'subgraph', 'weigh_descriptions', 'with_reverse', 'TrainState',
-           'new_state', 'TrainResult', 'config_section', 'model_dir', 'train', 'train_ablations']
+           'contexts', 'DescriptionPositives', 'sphere_step', 'raw_step', 'GatedUpdate', 'infonce', 'sgns',
+           'multi_infonce', 'collapse_stats', 'center_rows', 'remove_top_pcs', 'TrainConfig', 'ablation_config',
+           'same_settings', 'run_poolings', 'Propagation', 'Gated', 'Direct', 'train_attention_key', 'run_graph',
+           'subgraph', 'weigh_descriptions', 'with_reverse', 'two_hop_table', 'TrainState', 'new_state', 'TrainResult',
+           'config_section', 'model_dir', 'train', 'train_ablations']
 
 # %% ../nbs/03_train.ipynb #7ba12fbb
 @dataclass
@@ -151,6 +152,20 @@ def contexts(E, ex, rows):
     flat = torch.as_tensor(flat)
     return F.embedding_bag(ex.ctx[flat], E, torch.as_tensor(offs), mode="sum", per_sample_weights=ex.w[flat])
 
+# %% ../nbs/03_train.ipynb #e76413b6
+@dataclass
+class DescriptionPositives:
+    "Each word's descriptions as separate context bags: per-description examples `ex`; word v's rows are ptr[v]:ptr[v+1]."
+    ex: Examples; ptr: np.ndarray
+    @classmethod
+    def from_graph(cls, graph, weights="attention"):
+        ex = make_examples(graph, "per-description", weights)          # sorted by word
+        return cls(ex, np.searchsorted(ex.word.numpy(), np.arange(graph.n_vocab + 1)))
+    def of(self, E, words):
+        "Contexts of the descriptions of `words` (from table `E`) and each one's position in `words`."
+        w = np.asarray(words); rows, _ = _csr_gather(self.ptr, w)
+        return contexts(E, self.ex, rows), torch.as_tensor(np.repeat(np.arange(len(w)), self.ptr[w + 1] - self.ptr[w]))
+
 # %% ../nbs/03_train.ipynb #3b9cd50e
 def sphere_step(e, c, delta, g):
     "Sphere-correct gated step: mask `delta` on sign agreement with the tangent of c at e, gate, project, retract."
@@ -199,6 +214,15 @@ def sgns(e, c, negs, A, tau=0.1):
     pos = F.logsigmoid((e * F.normalize(c, dim=1)).sum(1) / tau)
     neg = F.logsigmoid(-(F.normalize(negs, dim=2) @ e[:, :, None]).squeeze(2) / tau).sum(1)
     return -(A * (pos + neg)).sum() / A.sum()
+
+# %% ../nbs/03_train.ipynb #8f41b479
+def multi_infonce(e, c, d, owner, A, tau=0.1):
+    "A-weighted InfoNCE where row i's positives are c[i] and every d[k] with owner[k] == i; all other rows' are negatives."
+    e, keys = F.normalize(e, dim=1), F.normalize(torch.cat([c, d]), dim=1)
+    logp = torch.log_softmax(e @ keys.T / tau, 1)
+    pos = torch.cat([torch.eye(len(e), dtype=torch.bool), F.one_hot(owner, len(e)).T.bool()], 1)
+    nll = -(logp * pos).sum(1) / pos.sum(1)
+    return (A * nll).sum() / A.sum()
 
 # %% ../nbs/03_train.ipynb #02721637
 def collapse_stats(E, n_sample=1000, seed=0):
@@ -251,13 +275,15 @@ class TrainConfig:
     heads: str = DEV_HEADS          # ... and its heads: 'mean' of all, or chosen ones, 'mean:L.K,...' (01_attention)
     anchor: float | None = None     # restart toward each word's initial vector; None: 0.05 (0 for direct)
     gate: float = 0.7               # propagation's fixed gate; the learned gate's initial value
-    batch_size: int = 1024
+    batch_size: int = 512           # also the number of InfoNCE's in-batch negatives (chosen on dev: `--search batch`)
     lr: float | None = None         # None: 3e-3 for the MLP modes (chosen on dev: `--search temperature`), 0.05 for direct (SparseAdam)
     lr_decay: str | None = None     # 'linear': the step size falls linearly, to lr/epochs in the last epoch (word2vec's); None: constant
     tau: float = 0.1                # InfoNCE temperature
     loss: str = "infonce"           # 'infonce' or 'sgns' (skip-gram with `negatives` unigram^0.75 negatives)
     negatives: int = 5
     neg_source: str = "contexts"    # InfoNCE negatives: 'contexts', 'words' or 'both'
+    two_hop: float = 0.0            # share of a context word's row replaced by its own context (contexts two hops away)
+    positives: str = "context"      # InfoNCE positives: the word's 'context', or each of its 'descriptions' too (multi_infonce)
     hidden: int = 64                # the gated MLP's hidden width (256 tried on dev: `bench/selection.py --search width`)
     center: str | None = "unigram"  # subtract the (unigram-weighted) mean row after each epoch
     remove_pc: int | None = None    # all-but-the-top directions removed per epoch; None: dim // 100
@@ -278,13 +304,19 @@ def resolved(self:TrainConfig):
     _check("mode", self.mode, MODES + ("uniform",)); _check("aggregation", self.agg, AGGREGATIONS)
     _check("weights", self.weights, ("attention", "uniform")); _check("loss", self.loss, ("infonce", "sgns"))
     _check("center", self.center, ("unigram", "mean", None)); _check("neg_source", self.neg_source, ("contexts", "words", "both"))
-    _check("lr_decay", self.lr_decay, (None, "linear"))
+    _check("lr_decay", self.lr_decay, (None, "linear")); _check("positives", self.positives, ("context", "descriptions"))
+    if self.positives == "descriptions" and (self.mode not in ("gated", "no-gate") or self.loss != "infonce"
+                                             or self.neg_source != "contexts" or self.agg == "per-description"):
+        raise WordscrunchError("positives='descriptions' needs a gated mode, loss='infonce', neg_source='contexts' and a "
+                               "word-level agg ('mean' or 'strength')")
     c = replace(self, epochs=ifnone(self.epochs, DEFAULT_EPOCHS[self.mode]),
                 anchor=ifnone(self.anchor, 0.0 if self.mode == "direct" else 0.05),
                 lr=ifnone(self.lr, 0.05 if self.mode == "direct" else 3e-3), remove_pc=ifnone(self.remove_pc, self.dim // 100),
                 heads=parse_heads(self.heads))
     if not 0 <= c.anchor < 1: raise WordscrunchError(f"anchor={c.anchor} outside [0, 1): use e.g. 0.05")
     if not 0 <= c.reverse < 1: raise WordscrunchError(f"reverse={c.reverse} outside [0, 1): use e.g. 0.15")
+    if not 0 <= c.two_hop < 1: raise WordscrunchError(f"two_hop={c.two_hop} outside [0, 1): use e.g. 0.15")
+    if c.two_hop and c.mode == "direct": raise WordscrunchError("two_hop needs a mode that reads an epoch-start table (not 'direct')")
     if not c.inflection_weight > 0: raise WordscrunchError(f"inflection_weight={c.inflection_weight} must be > 0: use e.g. 1")
     return c
 
@@ -315,7 +347,7 @@ def run_poolings(base=None, ablations=True):
 # %% ../nbs/03_train.ipynb #ec79b473
 class Propagation:
     "Fixed-gate propagation: e' = normalise(e + g (c~ - e)); the InfoNCE loss is logged, not minimised."
-    model = opt = None
+    model = opt = positives = None          # positives: `DescriptionPositives` where cfg.positives == 'descriptions'
     def __init__(self, cfg, E, E0, gen=None, neg_p=None): store_attr("cfg,E0,gen,neg_p")
     def target(self, src, ex, rows):
         "The anchored context c~ = (1 - anchor) c + anchor E0[w] of a batch, from the epoch-start table `src`."
@@ -346,8 +378,11 @@ class Gated(Propagation):
 # %% ../nbs/03_train.ipynb #f1633320
 @patch
 def loss(self:Propagation, e, c, A, table, w):
-    "The configured loss of rows `e` against contexts `c`: InfoNCE (in-batch negatives) or SGNS (sampled words)."
+    "The configured loss of rows `e` against contexts `c`: InfoNCE (in-batch negatives; several positives with `positives`) or SGNS."
     cfg = self.cfg
+    if cfg.positives == "descriptions":
+        d, owner = self.positives.of(table, w)
+        return multi_infonce(e, c, d, owner, A, cfg.tau)
     if cfg.loss == "infonce":
         wneg = None if cfg.neg_source == "contexts" else table[w].detach()
         return infonce(e, c, A, cfg.tau, wneg, cfg.neg_source == "words")
@@ -436,6 +471,13 @@ def with_reverse(ex, n_vocab, beta):
                     ctx=torch.as_tensor(S.indices, dtype=torch.long), w=torch.as_tensor(S.data, dtype=torch.float32),
                     A=torch.as_tensor(np.clip(A[words], 1e-3, 1), dtype=torch.float32), level=np.zeros(len(words), np.int64))
 
+# %% ../nbs/03_train.ipynb #9c81373b
+def two_hop_table(E, ex, share):
+    "A copy of `E` with `share` of each example word's row replaced by its context: contexts read from it reach two hops."
+    S = E.clone()
+    if share: S[ex.word] = (1 - share) * E[ex.word] + share * contexts(E, ex, np.arange(len(ex.word)))
+    return S
+
 # %% ../nbs/03_train.ipynb #cf36f7ed
 @dataclass
 class TrainState:
@@ -450,13 +492,15 @@ def new_state(cfg, graph):
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed + 1)
     neg_p = torch.as_tensor(graph.counts, dtype=torch.float32).clamp(min=0) ** 0.75
-    return TrainState(E, E.clone(), MODE_CLASSES[cfg.mode](cfg, E, E.clone(), gen, neg_p), gen)
+    mode = MODE_CLASSES[cfg.mode](cfg, E, E.clone(), gen, neg_p)
+    if cfg.positives == "descriptions": mode.positives = DescriptionPositives.from_graph(graph, cfg.weights)
+    return TrainState(E, E.clone(), mode, gen)
 
 # %% ../nbs/03_train.ipynb #17fde02b
 @patch
 def epoch(self:TrainState, ex, batch_size):
     "One pass over the examples in seeded batches; the mean loss."
-    src = None if isinstance(self.mode, Direct) else self.E.clone()     # Jacobi: contexts from the epoch's start
+    src = None if isinstance(self.mode, Direct) else two_hop_table(self.E, ex, self.mode.cfg.two_hop)  # Jacobi: the epoch's start
     return float(np.mean([self.mode.step(self.E, src, ex, rows) for rows in _batches(ex, self.gen, batch_size)]))
 
 # %% ../nbs/03_train.ipynb #58299516
@@ -634,7 +678,7 @@ def _run_epochs(cfg, graph, ex, eval_fn, counts, out, resume, progress, snapshot
     return state, (state.best[1] if cfg.select == "best" and state.best[1] > 0 else cfg.epochs)
 
 # %% ../nbs/03_train.ipynb #df02d8dc
-PREDATED = {"heads": "mean", "lr_decay": None}   # settings added after runs existed -> the value every run before them used
+PREDATED = {"heads": "mean", "lr_decay": None, "positives": "context", "two_hop": 0.0}   # settings added after runs existed -> the value every run before them used
 
 def _trained(folder, cfg):
     "Whether `folder` holds a finished model trained with exactly `cfg` (a setting its history.json predates: `PREDATED`)."
