@@ -71,6 +71,8 @@ with the default two threads by 0.002 to 0.005 of dev mean (the default: 0.580 w
 - `two-hop` starts from the default at 3e-3 too: contexts two hops away (`two_hop`, the share of each context word's
   row replaced by its own context), another direction of the issue no search had measured. Its start rows are the
   `gate` search's.
+- Every search above ran before the synonyms' descriptions ("possess: have, own") existed, and names
+  `synonyms="none"`; whose synonyms train is chosen by the run's `no-synonyms` and `all-synonyms` ablations.
 - `direct` optimises the table itself for 40 epochs (its ablation runs 10): a linearly falling step size
   (`lr_decay`) and the step size. The anchor is not searched: it moves the buffer modes' target, and `direct` has none.
 - `width` starts from the default of its round (the mean of all heads; the six dev-chosen heads came after it) and
@@ -85,7 +87,8 @@ from wordscrunch.train import ABLATIONS, TrainConfig, run_graph, train
 
 EXTRA = {   # candidates that are not ablations of the run: name -> TrainConfig fields
     "propagation, one-way, anchor 0.1, inflections weighed 1, no derivations (the first round's default)":
-        dict(mode="propagation", reverse=0.0, anchor=0.1, inflection_weight=1.0, derivations=False, heads="mean"),
+        dict(mode="propagation", reverse=0.0, anchor=0.1, inflection_weight=1.0, derivations=False, heads="mean",
+             synonyms="none"),
 }   # the first round's default; the later rounds' defaults are the start rows of the searches below
 SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's axes, in order), repeats
     "first": dict(start=dict(reverse=0.15, inflection_weight=1.0, gate=0.5, heads="mean"),   # the round before last's default
@@ -122,6 +125,7 @@ SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's a
 ROUND_DEFAULTS = {   # defaults that changed after a search ran -> (the value it ran from, the searches that ran so)
     "lr": (1e-3, ("first", "width", "heads", "objective", "per-description", "sgns", "mode", "temperature")),
     "batch_size": (1024, tuple(SEARCHES)),
+    "synonyms": ("none", tuple(SEARCHES)),
 }
 for field, (value, names) in ROUND_DEFAULTS.items():   # each start names them, so a search reruns as it ran
     for n in names: SEARCHES[n]["start"] = {field: value, **SEARCHES[n]["start"]}
@@ -148,7 +152,7 @@ def search(run, scorer, out=None, name="first"):
     done = {r["changes"]: r for r in pd.read_csv(out).to_dict("records")} if out and Path(out).exists() else {}
     best, rows, graphs = {}, [], {}
     def graph_of(cfg):      # the settings that change the graph itself, each graph built once
-        k = (cfg.layers, cfg.inflections, cfg.derivations, cfg.inflection_weight)
+        k = (cfg.layers, cfg.inflections, cfg.derivations, cfg.synonyms, cfg.inflection_weight)
         if k not in graphs: graphs[k] = run_graph(run, cfg)
         return graphs[k]
     def score(changes):

@@ -188,6 +188,15 @@ def test_prepare_demo_schema_cache_and_determinism(tmp_path):
     assert set(der.orig.str.split(":").str[1]) <= set(d.word[d.source != "derivation"])
     assert not prepare("demo", tmp_path/"a", derivations=False, verbose=False)["cached"]
     assert (load_descriptions(tmp_path/"a").source != "derivation").all()
+    # synonyms: each lists the other words a gloss of the word describes, every one of them a headword glossed so too
+    syn, glosses = d[d.source == "synonym"], d[d.source == "oewn"]
+    assert s["synonyms"]["descriptions"] == len(syn) > 0 and s["synonyms"]["new_words"] == 0
+    text_of = dict(zip("synonym:" + glosses.orig, glosses.text))
+    for w, t, o in syn.sample(50, random_state=0)[["word", "text", "orig"]].itertuples(index=False):
+        mates = set(glosses.word[glosses.text == text_of[o]]) - {w}
+        assert t.split(", ") == sorted(mates), (w, t, o)
+    assert not prepare("demo", tmp_path/"a", synonyms=False, verbose=False)["cached"]
+    assert (load_descriptions(tmp_path/"a").source != "synonym").all()
 
 
 def test_prepare_fixture_and_changed_data_invalidates_cache(tmp_path):

@@ -14,7 +14,7 @@ from wordscrunch.train import ABLATIONS, ablation_config, same_settings
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")
 
 WORDS = {"king", "queen", "man", "woman", "dog", "cat", "run", "walk", "apple", "bank", "money", "happy", "father",
-         "mother", "car", "music"}
+         "mother", "car", "music", "automobile", "glad"}   # car and automobile, happy and glad share a gloss: synonyms
 EPOCHS = 1
 RECORDED = {"selected_epoch", "n_vocab", "n_desc", "attention"}    # what training adds to a model's settings in config.json
 
@@ -76,3 +76,19 @@ def test_config_has_each_ablation_with_its_settings(run):
     for name, (k, v) in expect.items():
         if name in trained: assert cfg[f"train:{name}"][k] == v and cfg["train"][k] != v
     assert cfg["train:layers-last"]["attention"] != cfg["train"]["attention"]   # another pooling, another cache
+
+
+def test_synonyms_train_one_way(run):
+    """The synonyms' descriptions reach the training graph marked one-way (no reverse edges): of words with two glosses
+    or more by default, of every word with synonyms='all', of none with synonyms='none'."""
+    from wordscrunch.data import load_descriptions
+    from wordscrunch.train import TrainConfig, glossed_twice, run_graph
+    root = run[0]; d = load_descriptions(root)
+    syn = set(d.desc_id[d.source == "synonym"])
+    assert {"car", "automobile", "happy", "glad"} <= set(d.word[d.source == "synonym"])
+    g, g0, ga = (run_graph(root, TrainConfig(synonyms=s)) for s in ("polysemous", "none", "all"))
+    assert g.one_way.sum() == len(syn & set(g.desc_ids)) > 0 and set(g.desc_ids[g.one_way]) <= syn
+    assert g0.n_desc == g.n_desc - g.one_way.sum() and not g0.one_way.any()
+    assert ga.one_way.sum() == len(syn & set(ga.desc_ids)) >= g.one_way.sum()
+    once = ~glossed_twice(d, ga.words)[ga.word_ids[ga.one_way]]      # words with one gloss: their synonyms only in "all"
+    assert g.one_way.sum() == ga.one_way.sum() - once.sum()

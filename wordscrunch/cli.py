@@ -59,6 +59,8 @@ _INFLECTIONS_HELP = ("leave out the inflected forms' templated descriptions (\"w
                      "participle of walk\"); they are on by default for dictionary sources")
 _DERIVATIONS_HELP = ("leave out the derived words' templated descriptions (\"quickly: in a quick manner\", \"unaware: "
                      "not aware\"); they are on by default for dictionary sources")
+_SYNONYMS_HELP = ("leave out the synonyms' descriptions (\"possess: have, own\": the other words a gloss describes); "
+                  "they are on by default for dictionary sources")
 
 def _add_run(sub):
     p = _sub(sub, "run", "every stage end to end, cached and resumable",
@@ -71,6 +73,7 @@ def _add_run(sub):
     p.add_argument("--no-ablations", action="store_true", help="skip the ablation models (faster; no ablation table)")
     p.add_argument("--no-inflections", action="store_true", help=_INFLECTIONS_HELP)
     p.add_argument("--no-derivations", action="store_true", help=_DERIVATIONS_HELP)
+    p.add_argument("--no-synonyms", action="store_true", help=_SYNONYMS_HELP)
     p.add_argument("--seed", type=int, default=0, help="seed of the initial vectors, the batches and the baselines")
 
 # %% ../nbs/08_cli.ipynb #a2dcc4f6
@@ -84,6 +87,7 @@ def _add_prepare(sub):
                    help="keep only words seen at least this often in the descriptions")
     p.add_argument("--no-inflections", action="store_true", help=_INFLECTIONS_HELP)
     p.add_argument("--no-derivations", action="store_true", help=_DERIVATIONS_HELP)
+    p.add_argument("--no-synonyms", action="store_true", help=_SYNONYMS_HELP)
 
 # %% ../nbs/08_cli.ipynb #18a97221
 def _add_extract(sub):
@@ -180,11 +184,11 @@ def require_stages(run, *stages):
             raise WordscrunchError(f"{run.root}: `{s}` has not been run there: run `wordscrunch {s}{data} --out {run.root}` first")
 
 # %% ../nbs/08_cli.ipynb #e700dfc9
-def do_prepare(data, out, min_count=None, no_inflections=False, no_derivations=False):
+def do_prepare(data, out, min_count=None, no_inflections=False, no_derivations=False, no_synonyms=False):
     "Stage 0 over the run folder `out`."
     from wordscrunch.data import prepare
     kw = ({} if min_count is None else dict(min_count=min_count)) | ({"inflections": False} if no_inflections else {}) \
-         | ({"derivations": False} if no_derivations else {})
+         | ({"derivations": False} if no_derivations else {}) | ({"synonyms": False} if no_synonyms else {})
     return prepare(data=data, out=out, **kw)
 
 # %% ../nbs/08_cli.ipynb #a0855219
@@ -274,7 +278,8 @@ def do_reverse_dictionary(paths, out=None, names=None):
 
 # %% ../nbs/08_cli.ipynb #c773ae3e
 def _run_steps(a):
-    steps = [("prepare", lambda: do_prepare(a.data, a.out, no_inflections=a.no_inflections, no_derivations=a.no_derivations)),
+    steps = [("prepare", lambda: do_prepare(a.data, a.out, no_inflections=a.no_inflections, no_derivations=a.no_derivations,
+                                                  no_synonyms=a.no_synonyms)),
              ("extract", lambda: do_extract(a.out, a.model, a.device, ablation=not a.no_ablations)),
              ("train", lambda: do_train(a.out, a.epochs, None, a.seed))]
     if not a.no_ablations: steps.append(("ablations", lambda: do_ablations(a.out, a.epochs, a.seed)))
@@ -301,7 +306,7 @@ def do_run(a):
 def _dispatch(a):
     if a.cmd == "run": do_run(a)
     elif a.cmd == "prepare":
-        st = do_prepare(a.data, a.out, a.min_count, a.no_inflections, a.no_derivations); print(f"[wordscrunch] prepared {a.out}: {st}")
+        st = do_prepare(a.data, a.out, a.min_count, a.no_inflections, a.no_derivations, a.no_synonyms); print(f"[wordscrunch] prepared {a.out}: {st}")
     elif a.cmd == "extract":
         print(f"[wordscrunch] attention caches: {do_extract(a.out, a.model, a.device, a.shard, a.batch_size, a.find, engine=a.engine, address=a.address, workers=a.workers, precision=a.precision)}")
     elif a.cmd == "train":

@@ -19,9 +19,9 @@ __all__ = ['DATA_DIR', 'STOPWORDS', 'log', 'DICTIONARY_SOURCES', 'DEMO_FILE', 'C
            'read_gloss_file', 'read_oewn', 'wordnet_dir', 'read_wordnet', 'read_llm_json', 'read_table', 'source_files',
            'load_source', 'clean_text', 'norm_word', 'default_min_words', 'clean_descriptions', 'description_tokens',
            'build_vocab', 'inflections', 'inflection_text', 'inflection_descriptions', 'ly_base', 'oewn_antonyms',
-           'derivations', 'derivation_descriptions', 'prepare_settings', 'described', 'prepare', 'load_descriptions',
-           'load_vocab', 'w2v_sentences', 'save_word2vec', 'read_word2vec_text', 'read_word2vec', 'load_vectors',
-           'make_demo_subset']
+           'derivations', 'derivation_descriptions', 'synonym_descriptions', 'prepare_settings', 'described', 'prepare',
+           'load_descriptions', 'load_vocab', 'w2v_sentences', 'save_word2vec', 'read_word2vec_text', 'read_word2vec',
+           'load_vectors', 'make_demo_subset']
 
 # %% ../nbs/00_data.ipynb #ef58334b
 class WordscrunchError(Exception):
@@ -548,22 +548,31 @@ def derivation_descriptions(words, antonyms=None):
         text = DERIVATION_TEMPLATES[kind].format(base=base, a="an" if base[0] in "aeiou" else "a")
         yield Description(form, f"derivation:{base}:{kind}", text, "derivation")
 
+# %% ../nbs/00_data.ipynb #2ddcc5f7
+def synonym_descriptions(desc):
+    "A `Description` (source 'synonym') per (word, text) of `desc` whose text describes other words too: those words."
+    mates = desc.groupby("text").word.agg(lambda s: sorted(set(s)))
+    for word, text, orig in zip(desc.word, desc.text, desc.orig):
+        if others := [m for m in mates[text] if m != word]:
+            yield Description(word, f"synonym:{orig}", ", ".join(others), "synonym")
+
 # %% ../nbs/00_data.ipynb #7a06a57f
 def _as_run(run): return run if isinstance(run, RunFolder) else RunFolder(run)
 
-def prepare_settings(data="demo", min_count=2, min_words=None, inflections=None, derivations=None):
-    "Everything that decides a prepared run: source, files and their hash, filters, inflections, derivations (the cache key's parts)."
+def prepare_settings(data="demo", min_count=2, min_words=None, inflections=None, derivations=None, synonyms=None):
+    "Everything that decides a prepared run: source, files and their hash, filters, the added descriptions (the cache key's parts)."
     source, files = source_files(data)
     return dict(data=str(data), source=source, files=[str(f) for f in files],
                 data_hash=sha256_text(*[sha256_file(f) for f in files]), min_count=int(min_count),
                 min_words=default_min_words(source) if min_words is None else int(min_words),
                 inflections=(source in DICTIONARY_SOURCES) if inflections is None else bool(inflections),
                 derivations=(source in DICTIONARY_SOURCES) if derivations is None else bool(derivations),
+                synonyms=(source in DICTIONARY_SOURCES) if synonyms is None else bool(synonyms),
                 clean_version=CLEAN_VERSION, inflection_version=INFLECTION_VERSION)
 
 # %% ../nbs/00_data.ipynb #bd11abc3
 def described(settings):
-    "(descriptions DataFrame, stats): the source's cleaned descriptions, plus its headwords' inflections and derivations if asked."
+    "(descriptions DataFrame, stats): the source's cleaned descriptions, plus its headwords' inflections, derivations and synonyms if asked."
     desc, stats = clean_descriptions(load_source(settings["data"]), min_words=settings["min_words"])
     if not len(desc):
         raise WordscrunchError(f"{settings['files'][0]}: no description survived cleaning ({stats['records_in']} read, "
@@ -571,6 +580,7 @@ def described(settings):
     heads, extra = desc.word.unique(), []
     if settings["inflections"]: extra.append(("inflections", inflection_descriptions(heads)))
     if settings["derivations"]: extra.append(("derivations", derivation_descriptions(heads, oewn_antonyms())))
+    if settings["synonyms"]: extra.append(("synonyms", list(synonym_descriptions(desc))))
     for kind, records in extra:
         more, _ = clean_descriptions(records, min_words=1)
         stats[kind] = dict(descriptions=len(more), forms=int(more.word.nunique()), new_words=len(set(more.word) - set(heads)))
@@ -590,10 +600,11 @@ def _cached_prepare(run, key, force, verbose):
     if verbose: print(f"prepare: cached in {run.root} ({old['stats']['descriptions']:,} descriptions)")
     return {**old["stats"], "cached": True}
 
-def prepare(data="demo", out="runs/demo", min_count=2, min_words=None, inflections=None, derivations=None, force=False, verbose=True):
-    "Stage 0: load `data`, clean, add inflections and derivations, build the vocabulary; write both parquet tables + config; return stats."
+def prepare(data="demo", out="runs/demo", min_count=2, min_words=None, inflections=None, derivations=None, synonyms=None,
+            force=False, verbose=True):
+    "Stage 0: load `data`, clean, add inflections, derivations and synonyms, build the vocabulary; write both parquet tables + config; return stats."
     t0, run = time.time(), _as_run(out)
-    settings = prepare_settings(data, min_count, min_words, inflections, derivations)
+    settings = prepare_settings(data, min_count, min_words, inflections, derivations, synonyms)
     key = sha256_text(json.dumps(settings, sort_keys=True))
     if cached := _cached_prepare(run, key, force, verbose): return cached
     desc, stats = described(settings)
@@ -609,8 +620,8 @@ def prepare(data="demo", out="runs/demo", min_count=2, min_words=None, inflectio
 
 def _prepare_summary(run, stats):
     d = {k: v for k, v in stats["dropped"].items() if v}
-    forms = "".join(f"; {k}: {s['descriptions']:,} descriptions of {s['forms']:,} forms"
-                    for k in ("inflections", "derivations") if (s := stats.get(k)))
+    forms = "".join(f"; {k}: {s['descriptions']:,} descriptions of {s['forms']:,} {'words' if k == 'synonyms' else 'forms'}"
+                    for k in ("inflections", "derivations", "synonyms") if (s := stats.get(k)))
     return (f"prepare: {stats['words']:,} words, {stats['descriptions']:,} descriptions, vocabulary {stats['vocab']:,} "
             f"-> {run.root} ({stats['seconds']} s); dropped {d}" + forms
             + (f"; {len(stats['all_dropped'])} word(s) lost all descriptions" if stats["all_dropped"] else ""))

@@ -407,6 +407,7 @@ README_BLOCKS = {
     "oewn-goals": goals_table, "oewn-int8": int8_table, "demo-bench": lambda: bench_table("demo"),
     "oewn-bench": lambda: bench_table("oewn"), "oewn-evaluate-bench": evaluate_bench_table, "gpu": gpu_table,
     "oewn-derivations": lambda: sections_table(before="no-derivations"),
+    "oewn-synonyms": lambda: sections_table(before="no-synonyms"),
     "oewn-heads-sections": lambda: sections_table(before="all-heads"),
     "oewn-verdict": lambda: "\n".join(__import__("wordscrunch.evaluate", fromlist=["verdict"]).verdict(_metrics("oewn")))}
 

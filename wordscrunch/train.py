@@ -21,13 +21,13 @@ from .benchmarks import DevScorer
 from .init import init_embeddings
 
 # %% auto #0
-__all__ = ['AGGREGATIONS', 'MODES', 'DEFAULT_MODE', 'DEV_HEADS', 'DEFAULT_EPOCHS', 'ABLATIONS', 'MODE_CLASSES', 'PREDATED',
-           'DescGraph', 'graph_from_attention', 'graph_from_run', 'Examples', 'rank_in_runs', 'make_examples',
-           'contexts', 'DescriptionPositives', 'sphere_step', 'raw_step', 'GatedUpdate', 'infonce', 'sgns',
-           'multi_infonce', 'collapse_stats', 'center_rows', 'remove_top_pcs', 'TrainConfig', 'ablation_config',
+__all__ = ['AGGREGATIONS', 'MODES', 'SYNONYMS', 'DEFAULT_MODE', 'DEV_HEADS', 'DEFAULT_EPOCHS', 'ABLATIONS', 'MODE_CLASSES',
+           'TEMPLATED', 'PREDATED', 'DescGraph', 'graph_from_attention', 'graph_from_run', 'Examples', 'rank_in_runs',
+           'make_examples', 'contexts', 'DescriptionPositives', 'sphere_step', 'raw_step', 'GatedUpdate', 'infonce',
+           'sgns', 'multi_infonce', 'collapse_stats', 'center_rows', 'remove_top_pcs', 'TrainConfig', 'ablation_config',
            'same_settings', 'run_poolings', 'Propagation', 'Gated', 'Direct', 'train_attention_key', 'run_graph',
-           'subgraph', 'weigh_descriptions', 'with_reverse', 'two_hop_table', 'TrainState', 'new_state', 'TrainResult',
-           'config_section', 'model_dir', 'train', 'train_ablations']
+           'subgraph', 'keep_contexts', 'glossed_twice', 'weigh_descriptions', 'with_reverse', 'two_hop_table',
+           'TrainState', 'new_state', 'TrainResult', 'config_section', 'model_dir', 'train', 'train_ablations']
 
 # %% ../nbs/03_train.ipynb #7ba12fbb
 @dataclass
@@ -42,6 +42,7 @@ class DescGraph:
     counts: np.ndarray            # float64 [V] unigram counts
     labels: np.ndarray | None = None   # [V] planted cluster of each word (synthetic graphs only)
     desc_ids: np.ndarray | None = None # [N] description id of each row (graphs read from a run)
+    one_way: np.ndarray | None = None  # [N] bool: descriptions that give no reverse edges (synonyms list each other already)
     n_vocab = property(lambda s: len(s.words))
     n_desc = property(lambda s: len(s.word_ids))
 
@@ -252,6 +253,7 @@ def remove_top_pcs(E, k):
 
 # %% ../nbs/03_train.ipynb #97e0e048
 MODES = ("propagation", "gated", "no-gate", "direct")
+SYNONYMS = ("polysemous", "all", "none")   # whose synonyms' descriptions train: words with two glosses or more, every word, none
 DEFAULT_MODE = "gated"          # best on all of OEWN's dev data; see "Choosing the default on dev data" below
 DEV_HEADS = "mean:1.9,3.3,4.8,5.1,5.2,5.9"   # the six attention heads chosen on dev (step 7 below), as layer.head
 DEFAULT_EPOCHS = {"propagation": 40, "gated": 40, "no-gate": 40, "direct": 10}
@@ -269,6 +271,7 @@ class TrainConfig:
     weights: str = "attention"      # 'attention', or 'uniform' (a_j = 1/n, the ablation)
     reverse: float = 0.3            # share of a word's context taken from the descriptions that use it (mean/strength agg)
     inflections: bool = True        # use the inflected forms' descriptions (False: the ablation without them)
+    synonyms: str = "polysemous"    # whose synonyms' descriptions ("possess: have, own") train: SYNONYMS ('none': the ablation)
     derivations: bool = True        # use the derived words' descriptions, "quickly: in a quick manner" (False: the ablation)
     inflection_weight: float = 4.0  # an inflection's or derivation's strength x this, where its word has other descriptions too
     layers: str = "all"             # the attention pooling trained on (names the cache): its layers
@@ -305,6 +308,7 @@ def resolved(self:TrainConfig):
     _check("weights", self.weights, ("attention", "uniform")); _check("loss", self.loss, ("infonce", "sgns"))
     _check("center", self.center, ("unigram", "mean", None)); _check("neg_source", self.neg_source, ("contexts", "words", "both"))
     _check("lr_decay", self.lr_decay, (None, "linear")); _check("positives", self.positives, ("context", "descriptions"))
+    _check("synonyms", self.synonyms, SYNONYMS)
     if self.positives == "descriptions" and (self.mode not in ("gated", "no-gate") or self.loss != "infonce"
                                              or self.neg_source != "contexts" or self.agg == "per-description"):
         raise WordscrunchError("positives='descriptions' needs a gated mode, loss='infonce', neg_source='contexts' and a "
@@ -326,7 +330,8 @@ ABLATIONS = {"gated": dict(mode="gated"), "no-gate": dict(mode="no-gate"), "dire
              "layers-last": dict(layers="last", heads="mean"), "all-heads": dict(heads="mean"),
              "agg-mean": dict(agg="mean"), "no-reverse": dict(reverse=0.0),
              "no-inflections": dict(inflections=False), "infl-weight-1": dict(inflection_weight=1.0),
-             "no-derivations": dict(derivations=False)}
+             "no-derivations": dict(derivations=False), "no-synonyms": dict(synonyms="none"),
+             "all-synonyms": dict(synonyms="all")}
 
 def ablation_config(name, base=None):
     "The `TrainConfig` of ablation `name`: the main model's (`base`, default `TrainConfig()`) with its fields changed."
@@ -424,14 +429,18 @@ def train_attention_key(run, cfg):
 
 # %% ../nbs/03_train.ipynb #7992ff17
 def run_graph(run, cfg, key=None):
-    "The `DescGraph` of `run` for the config's attention pooling; inflection and derivation descriptions left out or weighed as asked."
+    "The `DescGraph` of `run` for the config's attention pooling; inflection, derivation and synonym descriptions left out or weighed as asked."
     from wordscrunch.data import load_descriptions
     g = graph_from_run(run, key or train_attention_key(run, cfg))
-    if cfg.inflections and cfg.derivations and cfg.inflection_weight == 1: return g
     d = load_descriptions(run)
     of = lambda g, *src: np.isin(_graph_desc_ids(g), d.desc_id[d.source.isin(src)].to_numpy())
-    drop = [s for s, use in (("inflection", cfg.inflections), ("derivation", cfg.derivations)) if not use]
+    drop = [s for s, use in (("inflection", cfg.inflections), ("derivation", cfg.derivations), ("synonym", cfg.synonyms != "none")) if not use]
     if drop: g = subgraph(g, ~of(g, *drop))
+    if cfg.synonyms == "polysemous":                                  # between words with two glosses or more only
+        twice = glossed_twice(d, g.words)
+        g = subgraph(g, ~(of(g, "synonym") & ~twice[g.word_ids]))
+        g = keep_contexts(g, of(g, "synonym"), twice)
+    g = replace(g, one_way=of(g, "synonym"))
     return weigh_descriptions(g, of(g, "inflection", "derivation"), cfg.inflection_weight)
 
 # %% ../nbs/03_train.ipynb #7bbee774
@@ -439,11 +448,30 @@ def subgraph(g, keep):
     "The `DescGraph` of the descriptions where boolean `keep` is True."
     lens = np.diff(g.ptr); flat, _ = _csr_gather(g.ptr, np.flatnonzero(keep))
     return replace(g, word_ids=g.word_ids[keep], ptr=np.concatenate([[0], np.cumsum(lens[keep])]).astype(np.int64),
-                   ctx=g.ctx[flat], w=g.w[flat], strength=g.strength[keep], desc_ids=g.desc_ids[keep] if g.desc_ids is not None else None)
+                   ctx=g.ctx[flat], w=g.w[flat], strength=g.strength[keep], desc_ids=g.desc_ids[keep] if g.desc_ids is not None else None,
+                   one_way=g.one_way[keep] if g.one_way is not None else None)
 
 def _graph_desc_ids(g):
     if g.desc_ids is None: raise WordscrunchError("this graph has no description ids: build it with graph_from_run")
     return g.desc_ids
+
+# %% ../nbs/03_train.ipynb #4baead08
+def keep_contexts(g, rows, keep):
+    "`g` with the context words outside boolean `keep` (over the vocabulary) taken out of the descriptions where `rows` is True."
+    lens = np.diff(g.ptr); of = np.repeat(np.arange(g.n_desc), lens)
+    stay = keep[g.ctx] | ~rows[of]
+    left = np.bincount(of[stay], minlength=g.n_desc)
+    w = g.w[stay] / np.bincount(of[stay], g.w[stay], minlength=g.n_desc)[of[stay]]
+    g = replace(g, ptr=np.concatenate([[0], np.cumsum(left)]).astype(np.int64), ctx=g.ctx[stay], w=w.astype(np.float32))
+    return subgraph(g, left > 0)
+
+# %% ../nbs/03_train.ipynb #ea9d5cf3
+TEMPLATED = ("inflection", "derivation", "synonym")   # the sources `prepare` writes from templates, not the dictionary's glosses
+
+def glossed_twice(desc, words):
+    "Whether each of `words` has two descriptions or more of its own source's (not templated ones)."
+    n = desc.word[~desc.source.isin(TEMPLATED)].value_counts()
+    return n.reindex(words, fill_value=0).to_numpy() >= 2
 
 # %% ../nbs/03_train.ipynb #5ce3354c
 def weigh_descriptions(g, sel, k):
@@ -452,20 +480,25 @@ def weigh_descriptions(g, sel, k):
     return replace(g, strength=(g.strength * np.where(sel & other[g.word_ids], k, 1.0)).astype(np.float32))
 
 # %% ../nbs/03_train.ipynb #7eccff07
-def with_reverse(ex, n_vocab, beta):
-    "Examples whose bags mix (1 - beta) of each word's own context with beta of the words that use it."
+def _edge_matrix(ex, n_vocab):
+    "The word x context matrix of examples `ex` (their weights; no self loops)."
+    import scipy.sparse as sp
+    lens = np.diff(ex.ptr); rows = np.repeat(ex.word.numpy(), lens)
+    M = sp.csr_matrix((ex.w.numpy().astype(np.float64), (rows, ex.ctx.numpy())), shape=(n_vocab, n_vocab))
+    M.setdiag(0); M.eliminate_zeros(); return M
+
+def with_reverse(ex, n_vocab, beta, uses=None):
+    "Examples whose bags mix (1 - beta) of each word's own context with beta of the words that use it (in `uses`, default `ex`)."
     import scipy.sparse as sp
     if beta == 0: return ex
     if (ex.level > 0).any(): raise WordscrunchError("reverse edges need agg='mean' or 'strength' (one example per word)")
-    lens = np.diff(ex.ptr); rows = np.repeat(ex.word.numpy(), lens)
-    M = sp.csr_matrix((ex.w.numpy().astype(np.float64), (rows, ex.ctx.numpy())), shape=(n_vocab, n_vocab))
-    M.setdiag(0); M.eliminate_zeros()
-    out_, in_ = np.asarray(M.sum(1)).ravel(), np.asarray(M.sum(0)).ravel()
+    M = _edge_matrix(ex, n_vocab); U = M if uses is None else _edge_matrix(uses, n_vocab)
+    out_, in_ = np.asarray(M.sum(1)).ravel(), np.asarray(U.sum(0)).ravel()
     rn = lambda X, s: sp.diags(1 / np.maximum(s, 1e-30)) @ X
     bo = np.where(out_ > 0, np.where(in_ > 0, 1 - beta, 1.0), 0.0); bi = np.where(in_ > 0, np.where(out_ > 0, beta, 1.0), 0.0)
-    P = (sp.diags(bo) @ rn(M, out_) + sp.diags(bi) @ rn(M.T.tocsr(), in_)).tocsr(); P.sort_indices()
+    P = (sp.diags(bo) @ rn(M, out_) + sp.diags(bi) @ rn(U.T.tocsr(), in_)).tocsr(); P.sort_indices()
     A = np.zeros(n_vocab); A[ex.word.numpy()] = ex.A.numpy()
-    A = np.where(out_ > 0, A, (M.T @ A) / np.maximum(in_, 1e-30))
+    A = np.where(out_ > 0, A, (U.T @ A) / np.maximum(in_, 1e-30))
     words = np.flatnonzero(np.diff(P.indptr) > 0); S = P[words]
     return Examples(word=torch.as_tensor(words, dtype=torch.long), ptr=S.indptr.astype(np.int64),
                     ctx=torch.as_tensor(S.indices, dtype=torch.long), w=torch.as_tensor(S.data, dtype=torch.float32),
@@ -611,8 +644,11 @@ def _batches(ex, gen, batch_size):
 
 # %% ../nbs/03_train.ipynb #99baec50
 def _examples(cfg, graph):
+    "The training examples of `graph`: reverse edges from every description but the `one_way` ones (if the agg allows them)."
     ex = make_examples(graph, cfg.agg, cfg.weights)
-    return with_reverse(ex, graph.n_vocab, cfg.reverse) if cfg.agg != "per-description" else ex
+    if cfg.agg == "per-description": return ex
+    one_way = graph.one_way is not None and graph.one_way.any()
+    return with_reverse(ex, graph.n_vocab, cfg.reverse, make_examples(subgraph(graph, ~graph.one_way), cfg.agg, cfg.weights) if one_way else None)
 
 def _snapshot(out, epoch, E):
     from safetensors.torch import save_file
@@ -678,7 +714,7 @@ def _run_epochs(cfg, graph, ex, eval_fn, counts, out, resume, progress, snapshot
     return state, (state.best[1] if cfg.select == "best" and state.best[1] > 0 else cfg.epochs)
 
 # %% ../nbs/03_train.ipynb #df02d8dc
-PREDATED = {"heads": "mean", "lr_decay": None, "positives": "context", "two_hop": 0.0}   # settings added after runs existed -> the value every run before them used
+PREDATED = {"heads": "mean", "lr_decay": None, "positives": "context", "two_hop": 0.0, "synonyms": "none"}   # settings added after runs existed -> the value every run before them used
 
 def _trained(folder, cfg):
     "Whether `folder` holds a finished model trained with exactly `cfg` (a setting its history.json predates: `PREDATED`)."
