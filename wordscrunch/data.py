@@ -13,15 +13,15 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['DATA_DIR', 'STOPWORDS', 'log', 'DICTIONARY_SOURCES', 'DEMO_FILE', 'CLEAN_VERSION', 'INFLECTION_TEMPLATES',
-           'INFLECTION_VERSION', 'DERIVATION_TEMPLATES', 'NEGATION_PREFIXES', 'WordscrunchError', 'RunFolder',
-           'atomic_path', 'write_parquet', 'write_json', 'package_versions', 'read_config', 'update_config',
-           'sha256_file', 'sha256_text', 'word_tokens', 'lemma', 'Description', 'read_text_file', 'oewn_path',
-           'read_gloss_file', 'read_oewn', 'wordnet_dir', 'read_wordnet', 'read_llm_json', 'read_table', 'source_files',
-           'load_source', 'clean_text', 'norm_word', 'default_min_words', 'clean_descriptions', 'description_tokens',
-           'build_vocab', 'inflections', 'inflection_text', 'inflection_descriptions', 'ly_base', 'oewn_antonyms',
-           'derivations', 'derivation_descriptions', 'synonym_descriptions', 'prepare_settings', 'described', 'prepare',
-           'load_descriptions', 'load_vocab', 'w2v_sentences', 'save_word2vec', 'read_word2vec_text', 'read_word2vec',
-           'load_vectors', 'make_demo_subset']
+           'INFLECTION_VERSION', 'DERIVATION_TEMPLATES', 'NEGATION_PREFIXES', 'TEMPLATED', 'WordscrunchError',
+           'RunFolder', 'atomic_path', 'write_parquet', 'write_json', 'package_versions', 'read_config',
+           'update_config', 'sha256_file', 'sha256_text', 'word_tokens', 'lemma', 'Description', 'read_text_file',
+           'oewn_path', 'read_gloss_file', 'read_oewn', 'wordnet_dir', 'read_wordnet', 'read_llm_json', 'read_table',
+           'source_files', 'load_source', 'clean_text', 'norm_word', 'default_min_words', 'clean_descriptions',
+           'description_tokens', 'build_vocab', 'inflections', 'inflection_text', 'inflection_descriptions', 'ly_base',
+           'oewn_antonyms', 'derivations', 'derivation_descriptions', 'synonym_descriptions', 'prepare_settings',
+           'described', 'prepare', 'load_descriptions', 'load_vocab', 'w2v_sentences', 'save_word2vec',
+           'read_word2vec_text', 'read_word2vec', 'load_vectors', 'make_demo_subset']
 
 # %% ../nbs/00_data.ipynb #ef58334b
 class WordscrunchError(Exception):
@@ -549,6 +549,8 @@ def derivation_descriptions(words, antonyms=None):
         yield Description(form, f"derivation:{base}:{kind}", text, "derivation")
 
 # %% ../nbs/00_data.ipynb #2ddcc5f7
+TEMPLATED = ("inflection", "derivation", "synonym")   # the sources `prepare` writes from templates, not the source's own
+
 def synonym_descriptions(desc):
     "A `Description` (source 'synonym') per (word, text) of `desc` whose text describes other words too: those words."
     mates = desc.groupby("text").word.agg(lambda s: sorted(set(s)))

@@ -16,13 +16,13 @@ from fastcore.basics import ifnone, patch, store_attr
 from torch import nn
 from tqdm import tqdm
 
-from .data import WordscrunchError, RunFolder, _as_run, atomic_path, write_json, update_config, save_word2vec
+from .data import WordscrunchError, RunFolder, _as_run, atomic_path, write_json, update_config, save_word2vec, TEMPLATED
 from .benchmarks import DevScorer
 from .init import init_embeddings
 
 # %% auto #0
 __all__ = ['AGGREGATIONS', 'MODES', 'SYNONYMS', 'DEFAULT_MODE', 'DEV_HEADS', 'DEFAULT_EPOCHS', 'ABLATIONS', 'MODE_CLASSES',
-           'TEMPLATED', 'PREDATED', 'DescGraph', 'graph_from_attention', 'graph_from_run', 'Examples', 'rank_in_runs',
+           'PREDATED', 'DescGraph', 'graph_from_attention', 'graph_from_run', 'Examples', 'rank_in_runs',
            'make_examples', 'contexts', 'DescriptionPositives', 'sphere_step', 'raw_step', 'GatedUpdate', 'infonce',
            'sgns', 'multi_infonce', 'collapse_stats', 'center_rows', 'remove_top_pcs', 'TrainConfig', 'ablation_config',
            'same_settings', 'run_poolings', 'Propagation', 'Gated', 'Direct', 'train_attention_key', 'run_graph',
@@ -466,8 +466,6 @@ def keep_contexts(g, rows, keep):
     return subgraph(g, left > 0)
 
 # %% ../nbs/03_train.ipynb #ea9d5cf3
-TEMPLATED = ("inflection", "derivation", "synonym")   # the sources `prepare` writes from templates, not the dictionary's glosses
-
 def glossed_twice(desc, words):
     "Whether each of `words` has two descriptions or more of its own source's (not templated ones)."
     n = desc.word[~desc.source.isin(TEMPLATED)].value_counts()
