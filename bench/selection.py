@@ -2,8 +2,9 @@
 
 Every model that `wordscrunch run` trained (the main model and its ablations) already recorded its dev numbers per
 epoch in its `history.json`; this script reads them at each model's selected epoch, trains the extra candidates
-below on the same attention, and writes one table (dev halves of WS353, SimLex-999, MEN and SimVerb; 1,000 seeded
-even analogy questions, unanswered = wrong; `mean` is what selection maximises).
+below on the same attention (or reads them back from the `--out` file, trained already), and writes one table
+(dev halves of WS353, SimLex-999, MEN and SimVerb; 1,000 seeded even analogy questions, unanswered = wrong; `mean`
+is what selection maximises).
 
     python bench/selection.py runs/oewn --out data/results/oewn-selection.csv
     python bench/selection.py runs/oewn --search first --out data/results/oewn-search.csv
@@ -21,6 +22,7 @@ even analogy questions, unanswered = wrong; `mean` is what selection maximises).
     python bench/selection.py runs/oewn --search mode --out data/results/oewn-search-mode.csv
     python bench/selection.py runs/oewn --search temperature --out data/results/oewn-search-temperature.csv
     python bench/selection.py runs/oewn --search direct --out data/results/oewn-search-direct.csv
+    python bench/selection.py runs/oewn --search antonyms --out data/results/oewn-search-antonyms.csv
 
 `--search NAME` is a greedy coordinate search (`SEARCHES`): from its start (each row names its changes from there;
 a start names the defaults that changed after its search ran, `ROUND_DEFAULTS`, so that it reruns as it ran),
@@ -73,6 +75,10 @@ with the default two threads by 0.002 to 0.005 of dev mean (the default: 0.580 w
   `gate` search's.
 - Every search above ran before the synonyms' descriptions ("possess: have, own") existed, and names
   `synonyms="none"`; whose synonyms train is chosen by the run's `no-synonyms` and `all-synonyms` ablations.
+- `antonyms` starts from the round before's default (no antonyms) and tries the weight of the push away from a
+  word's antonyms (`TrainConfig.antonyms`), then repeats the start and the best with seed 1 (the run's `no-antonyms`
+  ablation is the comparison with two threads). Every search
+  above ran before antonyms existed, and names `antonyms=0`.
 - `direct` optimises the table itself for 40 epochs (its ablation runs 10): a linearly falling step size
   (`lr_decay`) and the step size. The anchor is not searched: it moves the buffer modes' target, and `direct` has none.
 - `width` starts from the default of its round (the mean of all heads; the six dev-chosen heads came after it) and
@@ -83,12 +89,12 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import pandas as pd
 from wordscrunch.benchmarks import DevScorer
-from wordscrunch.train import ABLATIONS, TrainConfig, run_graph, train
+from wordscrunch.train import ABLATIONS, PREDATED, TrainConfig, run_graph, train
 
 EXTRA = {   # candidates that are not ablations of the run: name -> TrainConfig fields
     "propagation, one-way, anchor 0.1, inflections weighed 1, no derivations (the first round's default)":
         dict(mode="propagation", reverse=0.0, anchor=0.1, inflection_weight=1.0, derivations=False, heads="mean",
-             synonyms="none"),
+             synonyms="none", antonyms=0.0),
 }   # the first round's default; the later rounds' defaults are the start rows of the searches below
 SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's axes, in order), repeats
     "first": dict(start=dict(reverse=0.15, inflection_weight=1.0, gate=0.5, heads="mean"),   # the round before last's default
@@ -121,11 +127,15 @@ SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's a
                       repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
     "batch": dict(start={}, grid=[("batch_size", [1024, 4096, 512, 256])], repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
     "two-hop": dict(start={}, grid=[("two_hop", [0.0, 0.15, 0.3])], repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
+    "antonyms": dict(start=dict(antonyms=0.0), grid=[("antonyms", [0.03, 0.05, 0.1])],   # from the round before's default
+                     repeats=({"seed": 1},)),
 }
+BEFORE_ANTONYMS = tuple(n for n in SEARCHES if n != "antonyms")
 ROUND_DEFAULTS = {   # defaults that changed after a search ran -> (the value it ran from, the searches that ran so)
     "lr": (1e-3, ("first", "width", "heads", "objective", "per-description", "sgns", "mode", "temperature")),
-    "batch_size": (1024, tuple(SEARCHES)),
-    "synonyms": ("none", tuple(SEARCHES)),
+    "batch_size": (1024, BEFORE_ANTONYMS),
+    "synonyms": ("none", BEFORE_ANTONYMS),
+    "antonyms": (0.0, BEFORE_ANTONYMS),
 }
 for field, (value, names) in ROUND_DEFAULTS.items():   # each start names them, so a search reruns as it ran
     for n in names: SEARCHES[n]["start"] = {field: value, **SEARCHES[n]["start"]}
@@ -134,6 +144,10 @@ DEV = ["dev_ws353", "dev_simlex", "dev_men", "dev_simverb", "dev_analogy", "dev_
 def row(name, history, epochs, selected, changes):
     h = history[selected]
     return {"candidate": name, "changes": changes, "epochs run": epochs, "selected epoch": selected, **{k[4:]: h[k] for k in DEV}}
+
+def same_candidate(changes, kw):
+    "Whether a row's `changes` (JSON) train what `kw` does: a setting the row predates has the value it ran with (`PREDATED`)."
+    return TrainConfig(**{**PREDATED, **json.loads(changes)}).resolved() == TrainConfig(**{**PREDATED, **kw}).resolved()
 
 def run_rows(run):
     "Rows for the run's main model and ablations, from their history.json files."
@@ -185,8 +199,10 @@ def main():
     a = ap.parse_args()
     graph = run_graph(a.run, TrainConfig()); scorer = DevScorer(graph.words)
     if a.search: return search(a.run, scorer, a.out, a.search)
-    rows = run_rows(a.run)
+    rows, old = run_rows(a.run), pd.read_csv(a.out) if a.out and Path(a.out).exists() else None
     for name, kw in EXTRA.items():
+        same = old[(old.candidate == name) & old.changes.map(lambda c: same_candidate(c, kw))] if old is not None else []
+        if len(same): rows.append(same.iloc[0].to_dict()); print(f"{name}: read back from {a.out}", flush=True); continue
         cfg = TrainConfig(**kw, threads=1).resolved(); t = time.time()
         r = train(graph=run_graph(a.run, cfg), cfg=cfg, eval_fn=scorer, progress=False)
         rows.append(row(name, r.history, cfg.epochs, r.epoch, json.dumps(kw)))

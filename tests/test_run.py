@@ -92,3 +92,23 @@ def test_synonyms_train_one_way(run):
     assert ga.one_way.sum() == len(syn & set(ga.desc_ids)) >= g.one_way.sum()
     once = ~glossed_twice(d, ga.words)[ga.word_ids[ga.one_way]]      # words with one gloss: their synonyms only in "all"
     assert g.one_way.sum() == ga.one_way.sum() - once.sum()
+
+
+def test_antonyms_push_apart(run):
+    """The training examples hold each word's OEWN antonyms (king, queen; man, woman) at negative weight, the
+    negative-prefix pairs (happy, unhappy) left out; the no-antonyms ablation's hold none."""
+    import numpy as np
+    from wordscrunch.train import TrainConfig, _examples, antonym_pairs, run_graph
+    root = run[0]; cfg = TrainConfig().resolved(); g = run_graph(root, cfg)
+    idx = {w: i for i, w in enumerate(g.words)}
+    pairs = {(g.words[i], g.words[j]) for i, j in antonym_pairs(g.words)}
+    assert {("king", "queen"), ("queen", "king"), ("man", "woman"), ("father", "mother")} <= pairs
+    assert ("happy", "unhappy") not in pairs
+    def bags(c):
+        ex = _examples(c, g); lens = np.diff(ex.ptr); w = ex.w.numpy(); rows = np.repeat(ex.word.numpy(), lens)
+        return dict(zip(ex.word.tolist(), np.add.reduceat(w, ex.ptr[:-1]))), {(g.words[a], g.words[b]) for a, b in zip(rows[w < 0], ex.ctx.numpy()[w < 0])}
+    (sums, neg), (sums0, neg0) = bags(cfg), bags(ablation_config("no-antonyms", cfg).resolved())
+    has = {idx[a] for a, _ in pairs}
+    assert cfg.antonyms > 0 and neg and neg <= pairs and not neg0
+    assert all(abs(s - (1 - cfg.antonyms if w in has else 1)) < 1e-5 for w, s in sums.items())
+    assert all(abs(s - 1) < 1e-5 for s in sums0.values())

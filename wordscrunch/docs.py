@@ -408,6 +408,7 @@ README_BLOCKS = {
     "oewn-bench": lambda: bench_table("oewn"), "oewn-evaluate-bench": evaluate_bench_table, "gpu": gpu_table,
     "oewn-derivations": lambda: sections_table(before="no-derivations"),
     "oewn-synonyms": lambda: sections_table(before="no-synonyms"),
+    "oewn-antonyms": lambda: sections_table(before="no-antonyms"),
     "oewn-heads-sections": lambda: sections_table(before="all-heads"),
     "oewn-verdict": lambda: "\n".join(__import__("wordscrunch.evaluate", fromlist=["verdict"]).verdict(_metrics("oewn")))}
 

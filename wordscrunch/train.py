@@ -21,13 +21,14 @@ from .benchmarks import DevScorer
 from .init import init_embeddings
 
 # %% auto #0
-__all__ = ['AGGREGATIONS', 'MODES', 'SYNONYMS', 'DEFAULT_MODE', 'DEV_HEADS', 'DEFAULT_EPOCHS', 'ABLATIONS', 'MODE_CLASSES',
-           'PREDATED', 'DescGraph', 'graph_from_attention', 'graph_from_run', 'Examples', 'rank_in_runs',
-           'make_examples', 'contexts', 'DescriptionPositives', 'sphere_step', 'raw_step', 'GatedUpdate', 'infonce',
-           'sgns', 'multi_infonce', 'collapse_stats', 'center_rows', 'remove_top_pcs', 'TrainConfig', 'ablation_config',
-           'same_settings', 'run_poolings', 'Propagation', 'Gated', 'Direct', 'train_attention_key', 'run_graph',
-           'subgraph', 'keep_contexts', 'glossed_twice', 'weigh_descriptions', 'with_reverse', 'two_hop_table',
-           'TrainState', 'new_state', 'TrainResult', 'config_section', 'model_dir', 'train', 'train_ablations']
+__all__ = ['AGGREGATIONS', 'MODES', 'SYNONYMS', 'DEFAULT_MODE', 'DEV_HEADS', 'ANTONYMS', 'DEFAULT_EPOCHS', 'ABLATIONS',
+           'MODE_CLASSES', 'PREDATED', 'DescGraph', 'graph_from_attention', 'graph_from_run', 'Examples',
+           'rank_in_runs', 'make_examples', 'contexts', 'DescriptionPositives', 'sphere_step', 'raw_step',
+           'GatedUpdate', 'infonce', 'sgns', 'multi_infonce', 'collapse_stats', 'center_rows', 'remove_top_pcs',
+           'TrainConfig', 'ablation_config', 'same_settings', 'run_poolings', 'Propagation', 'Gated', 'Direct',
+           'train_attention_key', 'run_graph', 'subgraph', 'keep_contexts', 'glossed_twice', 'weigh_descriptions',
+           'with_reverse', 'antonym_pairs', 'with_antonyms', 'two_hop_table', 'TrainState', 'new_state', 'TrainResult',
+           'config_section', 'model_dir', 'train', 'train_ablations']
 
 # %% ../nbs/03_train.ipynb #7ba12fbb
 @dataclass
@@ -256,6 +257,7 @@ MODES = ("propagation", "gated", "no-gate", "direct")
 SYNONYMS = ("polysemous", "all", "none")   # whose synonyms' descriptions train: words with two glosses or more, every word, none
 DEFAULT_MODE = "gated"          # best on all of OEWN's dev data; see "Choosing the default on dev data" below
 DEV_HEADS = "mean:1.9,3.3,4.8,5.1,5.2,5.9"   # the six attention heads chosen on dev (step 7 below), as layer.head
+ANTONYMS = 0.05                 # the push away from antonyms, chosen on dev (step 15 below)
 DEFAULT_EPOCHS = {"propagation": 40, "gated": 40, "no-gate": 40, "direct": 10}
 
 # %% ../nbs/03_train.ipynb #bd4b5e97
@@ -273,6 +275,7 @@ class TrainConfig:
     inflections: bool = True        # use the inflected forms' descriptions (False: the ablation without them)
     synonyms: str = "polysemous"    # whose synonyms' descriptions ("possess: have, own") train: SYNONYMS ('none': the ablation)
     derivations: bool = True        # use the derived words' descriptions, "quickly: in a quick manner" (False: the ablation)
+    antonyms: float = ANTONYMS      # weight of the push away from a word's OEWN antonyms (`with_antonyms`; 0: the ablation; mean/strength agg)
     inflection_weight: float = 4.0  # an inflection's or derivation's strength x this, where its word has other descriptions too
     layers: str = "all"             # the attention pooling trained on (names the cache): its layers
     heads: str = DEV_HEADS          # ... and its heads: 'mean' of all, or chosen ones, 'mean:L.K,...' (01_attention)
@@ -319,6 +322,7 @@ def resolved(self:TrainConfig):
                 heads=parse_heads(self.heads))
     if not 0 <= c.anchor < 1: raise WordscrunchError(f"anchor={c.anchor} outside [0, 1): use e.g. 0.05")
     if not 0 <= c.reverse < 1: raise WordscrunchError(f"reverse={c.reverse} outside [0, 1): use e.g. 0.15")
+    if not 0 <= c.antonyms < 1: raise WordscrunchError(f"antonyms={c.antonyms} outside [0, 1): use e.g. 0.05")
     if not 0 <= c.two_hop < 1: raise WordscrunchError(f"two_hop={c.two_hop} outside [0, 1): use e.g. 0.15")
     if c.two_hop and c.mode == "direct": raise WordscrunchError("two_hop needs a mode that reads an epoch-start table (not 'direct')")
     if not c.inflection_weight > 0: raise WordscrunchError(f"inflection_weight={c.inflection_weight} must be > 0: use e.g. 1")
@@ -331,7 +335,7 @@ ABLATIONS = {"gated": dict(mode="gated"), "no-gate": dict(mode="no-gate"), "dire
              "agg-mean": dict(agg="mean"), "no-reverse": dict(reverse=0.0),
              "no-inflections": dict(inflections=False), "infl-weight-1": dict(inflection_weight=1.0),
              "no-derivations": dict(derivations=False), "no-synonyms": dict(synonyms="none"),
-             "all-synonyms": dict(synonyms="all")}
+             "all-synonyms": dict(synonyms="all"), "no-antonyms": dict(antonyms=0.0)}
 
 def ablation_config(name, base=None):
     "The `TrainConfig` of ablation `name`: the main model's (`base`, default `TrainConfig()`) with its fields changed."
@@ -502,6 +506,30 @@ def with_reverse(ex, n_vocab, beta, uses=None):
                     ctx=torch.as_tensor(S.indices, dtype=torch.long), w=torch.as_tensor(S.data, dtype=torch.float32),
                     A=torch.as_tensor(np.clip(A[words], 1e-3, 1), dtype=torch.float32), level=np.zeros(len(words), np.int64))
 
+# %% ../nbs/03_train.ipynb #95c2da2a
+def antonym_pairs(words, antonyms=None):
+    "Vocabulary-id pairs (i, j), both ways, of the direct antonyms (default: OEWN's) among `words`, negative-prefix pairs left out."
+    from wordscrunch.data import oewn_antonyms, NEGATION_PREFIXES
+    idx, ants = {w: i for i, w in enumerate(words)}, oewn_antonyms() if antonyms is None else antonyms
+    prefixed = lambda a, b: any(a == p + b or b == p + a for p in NEGATION_PREFIXES)
+    pairs = {(idx[a], idx[b]) for a, bs in ants.items() for b in bs if a in idx and b in idx and a != b and not prefixed(a, b)}
+    pairs |= {(j, i) for i, j in pairs}
+    return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+# %% ../nbs/03_train.ipynb #54b0c560
+def with_antonyms(ex, pairs, n_vocab, rho):
+    "Examples whose bags (one per word) also hold the word's antonyms in `pairs`, at total weight -rho."
+    import scipy.sparse as sp
+    if rho == 0 or not len(pairs): return ex
+    if (ex.level > 0).any(): raise WordscrunchError("antonyms need agg='mean' or 'strength' (one example per word)")
+    N = sp.csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n_vocab, n_vocab))
+    N = sp.diags(1 / np.maximum(np.asarray(N.sum(1)).ravel(), 1)) @ N
+    lens = np.diff(ex.ptr); words = ex.word.numpy()
+    P = sp.csr_matrix((ex.w.numpy().astype(np.float64), (np.repeat(words, lens), ex.ctx.numpy())), shape=(n_vocab, n_vocab))
+    S = (P - rho * N).tocsr()[words]; S.sort_indices()
+    return replace(ex, ptr=S.indptr.astype(np.int64), ctx=torch.as_tensor(S.indices, dtype=torch.long),
+                   w=torch.as_tensor(S.data, dtype=torch.float32))
+
 # %% ../nbs/03_train.ipynb #9c81373b
 def two_hop_table(E, ex, share):
     "A copy of `E` with `share` of each example word's row replaced by its context: contexts read from it reach two hops."
@@ -594,7 +622,7 @@ def load(self:TrainState, path, cfg):
     from safetensors.torch import load_file
     meta = json.loads(path.with_suffix(".json").read_text())
     if meta["config"] != json.loads(json.dumps(asdict(cfg))):
-        raise WordscrunchError(f"{path.parent}: checkpoints were made with other settings: use another --out or resume=False")
+        raise WordscrunchError(f"{path.parent}: checkpoints were made with other settings: delete that folder to train afresh, use another --out, or pass resume=False")
     T = load_file(str(path)); m = self.mode
     with torch.no_grad(): self.E.copy_(T["E"])
     if m.model is not None: m.model.load_state_dict({k[6:]: v for k, v in T.items() if k.startswith("model.")})
@@ -642,11 +670,12 @@ def _batches(ex, gen, batch_size):
 
 # %% ../nbs/03_train.ipynb #99baec50
 def _examples(cfg, graph):
-    "The training examples of `graph`: reverse edges from every description but the `one_way` ones (if the agg allows them)."
+    "The training examples of `graph`: reverse edges from every description but the `one_way` ones, antonyms pushed away (word-level aggs)."
     ex = make_examples(graph, cfg.agg, cfg.weights)
     if cfg.agg == "per-description": return ex
     one_way = graph.one_way is not None and graph.one_way.any()
-    return with_reverse(ex, graph.n_vocab, cfg.reverse, make_examples(subgraph(graph, ~graph.one_way), cfg.agg, cfg.weights) if one_way else None)
+    ex = with_reverse(ex, graph.n_vocab, cfg.reverse, make_examples(subgraph(graph, ~graph.one_way), cfg.agg, cfg.weights) if one_way else None)
+    return with_antonyms(ex, antonym_pairs(graph.words), graph.n_vocab, cfg.antonyms) if cfg.antonyms else ex
 
 def _snapshot(out, epoch, E):
     from safetensors.torch import save_file
@@ -712,7 +741,7 @@ def _run_epochs(cfg, graph, ex, eval_fn, counts, out, resume, progress, snapshot
     return state, (state.best[1] if cfg.select == "best" and state.best[1] > 0 else cfg.epochs)
 
 # %% ../nbs/03_train.ipynb #df02d8dc
-PREDATED = {"heads": "mean", "lr_decay": None, "positives": "context", "two_hop": 0.0, "synonyms": "none"}   # settings added after runs existed -> the value every run before them used
+PREDATED = {"heads": "mean", "lr_decay": None, "positives": "context", "two_hop": 0.0, "synonyms": "none", "antonyms": 0.0}   # settings added after runs existed -> the value every run before them used
 
 def _trained(folder, cfg):
     "Whether `folder` holds a finished model trained with exactly `cfg` (a setting its history.json predates: `PREDATED`)."
