@@ -524,9 +524,7 @@ def with_antonyms(ex, pairs, n_vocab, rho):
     if (ex.level > 0).any(): raise WordscrunchError("antonyms need agg='mean' or 'strength' (one example per word)")
     N = sp.csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n_vocab, n_vocab))
     N = sp.diags(1 / np.maximum(np.asarray(N.sum(1)).ravel(), 1)) @ N
-    lens = np.diff(ex.ptr); words = ex.word.numpy()
-    P = sp.csr_matrix((ex.w.numpy().astype(np.float64), (np.repeat(words, lens), ex.ctx.numpy())), shape=(n_vocab, n_vocab))
-    S = (P - rho * N).tocsr()[words]; S.sort_indices()
+    S = (_edge_matrix(ex, n_vocab) - rho * N).tocsr()[ex.word.numpy()]; S.sort_indices()
     return replace(ex, ptr=S.indptr.astype(np.int64), ctx=torch.as_tensor(S.indices, dtype=torch.long),
                    w=torch.as_tensor(S.data, dtype=torch.float32))
 
