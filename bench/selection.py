@@ -77,8 +77,8 @@ with the default two threads by 0.002 to 0.005 of dev mean (the default: 0.580 w
   `synonyms="none"`; whose synonyms train is chosen by the run's `no-synonyms` and `all-synonyms` ablations.
 - `antonyms` starts from the round before's default (no antonyms) and tries the weight of the push away from a
   word's antonyms (`TrainConfig.antonyms`), then repeats the start and the best with seed 1 (the run's `no-antonyms`
-  ablation is the comparison with two threads). Every search
-  above ran before antonyms existed, and names `antonyms=0`.
+  ablation is the comparison with two threads). Every search above ran before antonyms existed, and names
+  `antonyms=0`.
 - `direct` optimises the table itself for 40 epochs (its ablation runs 10): a linearly falling step size
   (`lr_decay`) and the step size. The anchor is not searched: it moves the buffer modes' target, and `direct` has none.
 - `width` starts from the default of its round (the mean of all heads; the six dev-chosen heads came after it) and
