@@ -23,6 +23,7 @@ is what selection maximises).
     python bench/selection.py runs/oewn --search temperature --out data/results/oewn-search-temperature.csv
     python bench/selection.py runs/oewn --search direct --out data/results/oewn-search-direct.csv
     python bench/selection.py runs/oewn --search antonyms --out data/results/oewn-search-antonyms.csv
+    python bench/selection.py runs/oewn --search forms --out data/results/oewn-search-forms.csv
 
 `--search NAME` is a greedy coordinate search (`SEARCHES`): from its start (each row names its changes from there;
 a start names the defaults that changed after its search ran, `ROUND_DEFAULTS`, so that it reruns as it ran),
@@ -79,6 +80,11 @@ with the default two threads by 0.002 to 0.005 of dev mean (the default: 0.580 w
   word's antonyms (`TrainConfig.antonyms`), then repeats the start and the best with seed 1 (the run's `no-antonyms`
   ablation is the comparison with two threads). Every search above ran before antonyms existed, and names
   `antonyms=0`.
+- `forms` starts from the round before's default (inflection descriptions weighed 4, three principal directions
+  removed per epoch, antonyms at 0.05) and tries the inflection descriptions' weight, then the number of directions
+  removed (`remove_pc`), the two settings that scratch runs on that default found moving the dev analogies most; then
+  the start and the best again with seed 1. Its start rows are the `antonyms` search's rows at 0.05 (the same
+  settings), copied into its table before it ran. Every search above ran before it, with weight 4 and three directions.
 - `direct` optimises the table itself for 40 epochs (its ablation runs 10): a linearly falling step size
   (`lr_decay`) and the step size. The anchor is not searched: it moves the buffer modes' target, and `direct` has none.
 - `width` starts from the default of its round (the mean of all heads; the six dev-chosen heads came after it) and
@@ -94,7 +100,7 @@ from wordscrunch.train import ABLATIONS, PREDATED, TrainConfig, run_graph, train
 EXTRA = {   # candidates that are not ablations of the run: name -> TrainConfig fields
     "propagation, one-way, anchor 0.1, inflections weighed 1, no derivations (the first round's default)":
         dict(mode="propagation", reverse=0.0, anchor=0.1, inflection_weight=1.0, derivations=False, heads="mean",
-             synonyms="none", antonyms=0.0),
+             synonyms="none", antonyms=0.0, remove_pc=3),
 }   # the first round's default; the later rounds' defaults are the start rows of the searches below
 SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's axes, in order), repeats
     "first": dict(start=dict(reverse=0.15, inflection_weight=1.0, gate=0.5, heads="mean"),   # the round before last's default
@@ -129,13 +135,18 @@ SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's a
     "two-hop": dict(start={}, grid=[("two_hop", [0.0, 0.15, 0.3])], repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
     "antonyms": dict(start=dict(antonyms=0.0), grid=[("antonyms", [0.03, 0.05, 0.1])],   # from the round before's default
                      repeats=({"seed": 1},)),
+    "forms": dict(start=dict(inflection_weight=4.0, remove_pc=3), grid=[("inflection_weight", [4.0, 6.0, 8.0]), ("remove_pc", [3, 1, 0])],
+                  repeats=({"seed": 1},)),
 }
-BEFORE_ANTONYMS = tuple(n for n in SEARCHES if n != "antonyms")
+BEFORE_FORMS = tuple(n for n in SEARCHES if n != "forms")
+BEFORE_ANTONYMS = tuple(n for n in BEFORE_FORMS if n != "antonyms")
 ROUND_DEFAULTS = {   # defaults that changed after a search ran -> (the value it ran from, the searches that ran so)
     "lr": (1e-3, ("first", "width", "heads", "objective", "per-description", "sgns", "mode", "temperature")),
     "batch_size": (1024, BEFORE_ANTONYMS),
     "synonyms": ("none", BEFORE_ANTONYMS),
     "antonyms": (0.0, BEFORE_ANTONYMS),
+    "inflection_weight": (4.0, BEFORE_FORMS),
+    "remove_pc": (3, BEFORE_FORMS),   # dim // 100 then (the width search's dim 500 candidate ran with 5)
 }
 for field, (value, names) in ROUND_DEFAULTS.items():   # each start names them, so a search reruns as it ran
     for n in names: SEARCHES[n]["start"] = {field: value, **SEARCHES[n]["start"]}

@@ -299,11 +299,11 @@ def heads_table(stem="oewn-poolings-heads"):
             f"{ref:.3f}; {int((v > ref).sum())} pairs above it.\n\n" + (poolings_table(best.stem) if best.exists() else ""))
 
 # %% ../nbs/09_docs.ipynb #5dee71e5
-def sections_table(name="oewn", before="no-inflections", after="wordscrunch"):
-    "Markdown: per analogy section, questions covered and accuracy over all questions, `before` and `after`."
-    m = _metrics(name)
-    if before not in m["models"] or after not in m["models"]: raise WordscrunchError(f"{name}: needs models {before} and {after}")
-    b, a = m["models"][before]["analogy"]["sections"], m["models"][after]["analogy"]["sections"]
+def sections_table(name="oewn", before="no-inflections", after="wordscrunch", before_from=None):
+    "Markdown: per analogy section, questions covered and accuracy over all questions, `before` (from `before_from`'s metrics, default `name`'s) and `after`."
+    m, mb = _metrics(name), _metrics(before_from or name)
+    if before not in mb["models"] or after not in m["models"]: raise WordscrunchError(f"{name}: needs models {before} and {after}")
+    b, a = mb["models"][before]["analogy"]["sections"], m["models"][after]["analogy"]["sections"]
     rows = [f"| section | questions | covered ({before}) | covered ({after}) | all-accuracy ({before}) | all-accuracy ({after}) |",
             "|---|---|---|---|---|---|"]
     allacc = lambda s: (s["accuracy"] * s["covered"] / s["total"]) if s["covered"] else 0.0
@@ -409,6 +409,7 @@ README_BLOCKS = {
     "oewn-derivations": lambda: sections_table(before="no-derivations"),
     "oewn-synonyms": lambda: sections_table(before="no-synonyms"),
     "oewn-antonyms": lambda: sections_table(before="no-antonyms"),
+    "oewn-round-before": lambda: sections_table(before="round-before", before_from="oewn-round-before"),   # this round against the last
     "oewn-heads-sections": lambda: sections_table(before="all-heads"),
     "oewn-verdict": lambda: "\n".join(__import__("wordscrunch.evaluate", fromlist=["verdict"]).verdict(_metrics("oewn")))}
 

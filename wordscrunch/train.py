@@ -276,7 +276,7 @@ class TrainConfig:
     synonyms: str = "polysemous"    # whose synonyms' descriptions ("possess: have, own") train: SYNONYMS ('none': the ablation)
     derivations: bool = True        # use the derived words' descriptions, "quickly: in a quick manner" (False: the ablation)
     antonyms: float = ANTONYMS      # weight of the push away from a word's OEWN antonyms (`with_antonyms`; 0: the ablation; mean/strength agg)
-    inflection_weight: float = 4.0  # an inflection's or derivation's strength x this, where its word has other descriptions too
+    inflection_weight: float = 6.0  # an inflection's or derivation's strength x this, where its word has other descriptions too (`--search forms`)
     layers: str = "all"             # the attention pooling trained on (names the cache): its layers
     heads: str = DEV_HEADS          # ... and its heads: 'mean' of all, or chosen ones, 'mean:L.K,...' (01_attention)
     anchor: float | None = None     # restart toward each word's initial vector; None: 0.05 (0 for direct)
@@ -292,7 +292,7 @@ class TrainConfig:
     positives: str = "context"      # InfoNCE positives: the word's 'context', or each of its 'descriptions' too (multi_infonce)
     hidden: int = 64                # the gated MLP's hidden width (256 tried on dev: `bench/selection.py --search width`)
     center: str | None = "unigram"  # subtract the (unigram-weighted) mean row after each epoch
-    remove_pc: int | None = None    # all-but-the-top directions removed per epoch; None: dim // 100
+    remove_pc: int | None = None    # all-but-the-top directions removed per epoch; None: dim // 300 (`--search forms`)
     repel_steps: int = 0            # repulsion steps of the initial table (02_init)
     select: str = "best"            # 'best' (by `metric` on dev) or 'last'
     metric: str = "dev_mean"
@@ -318,7 +318,7 @@ def resolved(self:TrainConfig):
                                "word-level agg ('mean' or 'strength')")
     c = replace(self, epochs=ifnone(self.epochs, DEFAULT_EPOCHS[self.mode]),
                 anchor=ifnone(self.anchor, 0.0 if self.mode == "direct" else 0.05),
-                lr=ifnone(self.lr, 0.05 if self.mode == "direct" else 3e-3), remove_pc=ifnone(self.remove_pc, self.dim // 100),
+                lr=ifnone(self.lr, 0.05 if self.mode == "direct" else 3e-3), remove_pc=ifnone(self.remove_pc, self.dim // 300),
                 heads=parse_heads(self.heads))
     if not 0 <= c.anchor < 1: raise WordscrunchError(f"anchor={c.anchor} outside [0, 1): use e.g. 0.05")
     if not 0 <= c.reverse < 1: raise WordscrunchError(f"reverse={c.reverse} outside [0, 1): use e.g. 0.15")
