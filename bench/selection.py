@@ -135,8 +135,8 @@ SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's a
     "two-hop": dict(start={}, grid=[("two_hop", [0.0, 0.15, 0.3])], repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
     "antonyms": dict(start=dict(antonyms=0.0), grid=[("antonyms", [0.03, 0.05, 0.1])],   # from the round before's default
                      repeats=({"seed": 1},)),
-    "forms": dict(start=dict(inflection_weight=4.0, remove_pc=3), grid=[("inflection_weight", [4.0, 6.0, 8.0]), ("remove_pc", [3, 1, 0])],
-                  repeats=({"seed": 1},)),
+    "forms": dict(start=dict(inflection_weight=4.0, remove_pc=3),   # from the round before's default
+                  grid=[("inflection_weight", [4.0, 6.0, 8.0]), ("remove_pc", [3, 1, 0])], repeats=({"seed": 1},)),
 }
 BEFORE_FORMS = tuple(n for n in SEARCHES if n != "forms")
 BEFORE_ANTONYMS = tuple(n for n in BEFORE_FORMS if n != "antonyms")
