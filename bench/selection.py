@@ -34,7 +34,7 @@ already in the `--out` file are read back rather than trained again, so an inter
 train with one torch thread (the machine's other core stays free), so a row differs from the same settings trained
 with the default two threads by 0.002 to 0.005 of dev mean (the default: 0.580 with one thread, 0.585 with two).
 
-- `first` starts from the round before last's default. `data/results/oewn-search.csv` was searched on a run
+- `first` starts from the default of its round. `data/results/oewn-search.csv` was searched on a run
   prepared before the derived words' descriptions existed (they came after it, chosen by the run's
   `no-derivations` ablation), so re-running it on a current run gives other numbers.
 - `heads` starts from the current default (the six dev-chosen heads) and tries again three settings the searches
@@ -76,15 +76,20 @@ with the default two threads by 0.002 to 0.005 of dev mean (the default: 0.580 w
   `gate` search's.
 - Every search above ran before the synonyms' descriptions ("possess: have, own") existed, and names
   `synonyms="none"`; whose synonyms train is chosen by the run's `no-synonyms` and `all-synonyms` ablations.
-- `antonyms` starts from the round before's default (no antonyms) and tries the weight of the push away from a
+- `antonyms` starts from the default of its round (no antonyms) and tries the weight of the push away from a
   word's antonyms (`TrainConfig.antonyms`), then repeats the start and the best with seed 1 (the run's `no-antonyms`
   ablation is the comparison with two threads). Every search above ran before antonyms existed, and names
   `antonyms=0`.
-- `forms` starts from the round before's default (inflection descriptions weighed 4, three principal directions
+- `forms` starts from the default of its round (inflection descriptions weighed 4, three principal directions
   removed per epoch, antonyms at 0.05) and tries the inflection descriptions' weight, then the number of directions
   removed (`remove_pc`), the two settings that scratch runs on that default found moving the dev analogies most; then
   the start and the best again with seed 1. Its start rows are the `antonyms` search's rows at 0.05 (the same
   settings), copied into its table before it ran. Every search above ran before it, with weight 4 and three directions.
+- `similarity` starts from the default the `forms` search chose (antonyms at 0.05, which it names) and tries again the
+  settings that move SimLex and SimVerb most against WS353 and MEN: the antonyms' push (0.1 had raised SimLex's dev
+  half by 0.03 in `antonyms`, but lost more on WS353), the number of principal directions removed (2, between the
+  `forms` search's 1 and 3) and InfoNCE's temperature; then the start and the best again with seed 1. Its start rows
+  are the `forms` search's best and its seed-1 repeat (the same settings), copied into its table before it ran.
 - `direct` optimises the table itself for 40 epochs (its ablation runs 10): a linearly falling step size
   (`lr_decay`) and the step size. The anchor is not searched: it moves the buffer modes' target, and `direct` has none.
 - `width` starts from the default of its round (the mean of all heads; the six dev-chosen heads came after it) and
@@ -103,7 +108,7 @@ EXTRA = {   # candidates that are not ablations of the run: name -> TrainConfig 
              synonyms="none", antonyms=0.0, remove_pc=3),
 }   # the first round's default; the later rounds' defaults are the start rows of the searches below
 SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's axes, in order), repeats
-    "first": dict(start=dict(reverse=0.15, inflection_weight=1.0, gate=0.5, heads="mean"),   # the round before last's default
+    "first": dict(start=dict(reverse=0.15, inflection_weight=1.0, gate=0.5, heads="mean"),   # the default of its round
                   grid=[("reverse", [0.15, 0.3, 0.45]), ("anchor", [0.0, 0.05, 0.1]),
                         ("inflection_weight", [1.0, 2.0, 4.0, 8.0]), ("gate", [0.3, 0.5, 0.7]), ("remove_pc", [0, 3, 6])],
                   repeats=()),   # each repeat: changes to train the start and the best with again
@@ -133,13 +138,16 @@ SEARCHES = {   # name -> start (TrainConfig fields), grid (the greedy search's a
                       repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
     "batch": dict(start={}, grid=[("batch_size", [1024, 4096, 512, 256])], repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
     "two-hop": dict(start={}, grid=[("two_hop", [0.0, 0.15, 0.3])], repeats=({"seed": 1}, {"seed": 2}, {"threads": 2})),
-    "antonyms": dict(start=dict(antonyms=0.0), grid=[("antonyms", [0.03, 0.05, 0.1])],   # from the round before's default
+    "antonyms": dict(start=dict(antonyms=0.0), grid=[("antonyms", [0.03, 0.05, 0.1])],   # from the default of its round
                      repeats=({"seed": 1},)),
-    "forms": dict(start=dict(inflection_weight=4.0, remove_pc=3),   # from the round before's default
+    "forms": dict(start=dict(inflection_weight=4.0, remove_pc=3, antonyms=0.05),   # from the default of its round
                   grid=[("inflection_weight", [4.0, 6.0, 8.0]), ("remove_pc", [3, 1, 0])], repeats=({"seed": 1},)),
+    "similarity": dict(start=dict(antonyms=0.05),   # from the default of its round, the one `forms` chose
+                       grid=[("antonyms", [0.05, 0.07, 0.1]), ("remove_pc", [1, 2]), ("tau", [0.1, 0.07])],
+                       repeats=({"seed": 1},)),
 }
-BEFORE_FORMS = tuple(n for n in SEARCHES if n != "forms")
-BEFORE_ANTONYMS = tuple(n for n in BEFORE_FORMS if n != "antonyms")
+ORDER = tuple(SEARCHES)   # `antonyms`, `forms` and `similarity` each ran after every search listed before it
+BEFORE_FORMS, BEFORE_ANTONYMS = ORDER[:ORDER.index("forms")], ORDER[:ORDER.index("antonyms")]
 ROUND_DEFAULTS = {   # defaults that changed after a search ran -> (the value it ran from, the searches that ran so)
     "lr": (1e-3, ("first", "width", "heads", "objective", "per-description", "sgns", "mode", "temperature")),
     "batch_size": (1024, BEFORE_ANTONYMS),

@@ -302,7 +302,9 @@ def heads_table(stem="oewn-poolings-heads"):
 def sections_table(name="oewn", before="no-inflections", after="wordscrunch", before_from=None):
     "Markdown: per analogy section, questions covered and accuracy over all questions, `before` (from `before_from`'s metrics, default `name`'s) and `after`."
     m, mb = _metrics(name), _metrics(before_from or name)
-    if before not in mb["models"] or after not in m["models"]: raise WordscrunchError(f"{name}: needs models {before} and {after}")
+    for src, metrics, model in ((before_from or name, mb, before), (name, m, after)):
+        if model not in metrics["models"]:
+            raise WordscrunchError(f"{RESULTS/src}-metrics.json has no model {model}: name one it has ({', '.join(metrics['models'])})")
     b, a = mb["models"][before]["analogy"]["sections"], m["models"][after]["analogy"]["sections"]
     rows = [f"| section | questions | covered ({before}) | covered ({after}) | all-accuracy ({before}) | all-accuracy ({after}) |",
             "|---|---|---|---|---|---|"]
