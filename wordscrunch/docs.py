@@ -301,8 +301,9 @@ def heads_table(stem="oewn-poolings-heads"):
 # %% ../nbs/09_docs.ipynb #5dee71e5
 def sections_table(name="oewn", before="no-inflections", after="wordscrunch", before_from=None):
     "Markdown: per analogy section, questions covered and accuracy over all questions, `before` (from `before_from`'s metrics, default `name`'s) and `after`."
-    m, mb = _metrics(name), _metrics(before_from or name)
-    for src, metrics, model in ((before_from or name, mb, before), (name, m, after)):
+    src_b = before_from or name
+    m, mb = _metrics(name), _metrics(src_b)
+    for src, metrics, model in ((src_b, mb, before), (name, m, after)):
         if model not in metrics["models"]:
             raise WordscrunchError(f"{RESULTS/src}-metrics.json has no model {model}: name one it has ({', '.join(metrics['models'])})")
     b, a = mb["models"][before]["analogy"]["sections"], m["models"][after]["analogy"]["sections"]
